@@ -1,0 +1,77 @@
+/**
+ * The validated, defaulted, frozen configuration. Produced only by `loadConfig`
+ * (src/config/load.ts); every other module receives it (or a slice of it) as a parameter.
+ * Keys map 1:1 to config.example.toml sections (snake_case there, camelCase here).
+ */
+export type CoordinationMode = 'file_lock' | 'none';
+export type EmbedderProvider = 'none' | 'test';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface DocsConfig {
+  /** Absolute, real path of the documents root. */
+  root: string;
+  /** Globs (relative to root) a file must match to be indexed; default all. */
+  include: readonly string[];
+  /** Globs (relative to root) that are never indexed nor watched. */
+  exclude: readonly string[];
+  /** File extensions, lower case with the dot. */
+  extensions: readonly string[];
+  /** Files larger than this are skipped with a warning. */
+  maxFileBytes: number;
+}
+
+export interface IndexConfig {
+  /** Absolute path of the index directory. */
+  dir: string;
+  coordinationMode: CoordinationMode;
+  lockTimeoutSeconds: number;
+  /** Per-file debounce of watcher events. */
+  debounceMs: number;
+  /** Files parsed per batch before a checkpoint publish. */
+  batchSize: number;
+}
+
+export interface ChunkingConfig {
+  minChars: number;
+  maxChars: number;
+}
+
+export interface SearchConfig {
+  rrfK: number;
+  weightKeyword: number;
+  weightSemantic: number;
+  weightGraph: number;
+  /** Most results one document may contribute to a result list. */
+  maxPerDocument: number;
+  defaultTopN: number;
+  /** lunr BM25 parameters and field boosts. */
+  bm25K1: number;
+  bm25B: number;
+  titleBoost: number;
+  headingBoost: number;
+  /** Cosine similarity above which two results count as near-duplicates (compressed query). */
+  dedupThreshold: number;
+}
+
+export interface EmbedderConfig {
+  provider: EmbedderProvider;
+  /** Vector dimension (provider `test`). */
+  dimension: number;
+}
+
+export interface LoggingConfig {
+  level: LogLevel;
+  /** Log to this file instead of stderr. */
+  file: string | null;
+}
+
+export interface Config {
+  docs: DocsConfig;
+  index: IndexConfig;
+  chunking: ChunkingConfig;
+  search: SearchConfig;
+  embedder: EmbedderConfig;
+  logging: LoggingConfig;
+  /** Path of the TOML file that was loaded, if any. */
+  configFile: string | null;
+}

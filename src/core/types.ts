@@ -1,0 +1,132 @@
+/**
+ * Shared domain types. Pure data: no I/O, no library types leak through here.
+ * Paths are always relative to the documents root and `/`-separated.
+ */
+
+/** A heading of a Markdown document. `line` is 1-based. */
+export interface Heading {
+  depth: number;
+  text: string;
+  /** GitHub-style anchor slug of `text` (lower case, spaces → `-`, punctuation dropped). */
+  slug: string;
+  line: number;
+}
+
+export type LinkKind = 'inline' | 'reference' | 'wiki';
+
+/** A link found in a document, before resolution against the corpus. */
+export interface Link {
+  kind: LinkKind;
+  /** Raw target as written: `other.md`, `../x/y.md#h`, `Page Name` (wiki), `https://…`. */
+  target: string;
+  /** `#heading` part, without the `#`, if any. */
+  heading?: string;
+  /** Visible text, or the `|alias` of a wikilink. */
+  text?: string;
+  line: number;
+}
+
+/** A retrievable unit of a document. */
+export interface Chunk {
+  /** Stable id: `${docPath}#${ordinal}` — unique in the corpus. */
+  id: string;
+  docPath: string;
+  ordinal: number;
+  /** Heading texts from the top-level heading down to this chunk's section. */
+  headingPath: string[];
+  /** 1-based inclusive line range in the source file. */
+  startLine: number;
+  endLine: number;
+  /** Chunk text as shown to users (Markdown source of the lines). */
+  content: string;
+  /** sha256 hex of `content` + heading path; used to reuse embeddings. */
+  hash: string;
+}
+
+/** Result of parsing one file. */
+export interface ParsedDocument {
+  path: string;
+  title: string;
+  tags: string[];
+  aliases: string[];
+  /** Front matter as parsed (YAML mapping), `{}` when none or invalid. */
+  frontMatter: Record<string, unknown>;
+  headings: Heading[];
+  links: Link[];
+  chunks: Chunk[];
+  /** Non-fatal problems found while parsing (invalid front matter…). */
+  warnings: string[];
+}
+
+export interface ChunkingOptions {
+  /** Sections shorter than this (characters) merge with a neighbour. */
+  minChars: number;
+  /** Target maximum size; longer sections split at paragraph boundaries. */
+  maxChars: number;
+}
+
+/** Which retriever contributed a result. */
+export type MatchSource = 'semantic' | 'keyword' | 'graph';
+
+/** A ranked hit from one retriever: a chunk id and its raw score (higher is better). */
+export interface RankedHit {
+  id: string;
+  score: number;
+}
+
+/** A fused search result, as returned to MCP clients and the CLI. */
+export interface SearchResult {
+  path: string;
+  heading_path: string[];
+  start_line: number;
+  end_line: number;
+  score: number;
+  content: string;
+  matched_by: MatchSource[];
+}
+
+/** What the file table remembers of each indexed file. */
+export interface FileEntry {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** sha256 hex of the raw bytes. */
+  hash: string;
+  chunkIds: string[];
+}
+
+/** Per-document metadata kept in memory and persisted (no chunk text). */
+export interface DocumentMeta {
+  path: string;
+  title: string;
+  tags: string[];
+  aliases: string[];
+  headings: Heading[];
+  links: Link[];
+  chunkIds: string[];
+  warnings: string[];
+}
+
+export type IndexState = 'loading' | 'indexing' | 'ready' | 'degraded';
+
+/** Structured output of `index_status` and `status --json` (DESIGN §2). */
+export interface IndexStatus {
+  state: IndexState;
+  documents: number;
+  chunks: number;
+  generation: number;
+  pending_files: number;
+  embedder: string;
+  index_dir: string;
+  instance_id: string;
+  embeddings_computed: number;
+  embeddings_reused: number;
+  last_error: string | null;
+  /** Files parsed by this process since start (a restart with nothing changed leaves it at 0). */
+  files_parsed: number;
+  /** Files skipped at startup because size/mtime/hash matched the persisted index. */
+  files_unchanged: number;
+  lock_holder: { pid: number; since: string } | null;
+  lock_wait_ms: number;
+  warnings: string[];
+}
