@@ -1,0 +1,187 @@
+import picomatch from 'picomatch';
+import type { Config } from '../config/types.js';
+import { AppError } from '../core/errors.js';
+import { normalizeDocPath } from '../core/paths.js';
+import type { Chunk, SearchResult } from '../core/types.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { Corpus } from '../indexing/corpus.js';
+import type { IndexManager } from '../indexing/index-manager.js';
+import { readDocumentFile } from '../indexing/read-file.js';
+import { parseDocument } from '../markdown/parse.js';
+import { runHybridSearch, dedupNearDuplicates, jaccardShingles, type FusedHit } from '../search/index.js';
+import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, QueryParams, QueryStats } from '../mcp/service.js';
+import { sliceDocument } from './slice-document.js';
+
+export interface DocsServiceDeps {
+  config: Config;
+  manager: IndexManager;
+  embedder: Embedder | null;
+}
+
+/** Implements the MCP tools' port over the index manager's current corpus. */
+export function createDocsService(deps: DocsServiceDeps): DocsService {
+  const { config, manager, embedder } = deps;
+  const onSemanticError = (err: unknown): void => manager.reportSearchError(err);
+
+  const search = async (params: QueryParams, corpus: Corpus, candidates: number): Promise<FusedHit[]> => {
+    const filter = buildFilter(corpus, params);
+    return runHybridSearch({
+      query: params.query,
+      topN: candidates,
+      keyword: (q, n) => corpus.keyword.search(q, n),
+      semantic:
+        embedder && corpus.vector && corpus.vector.size > 0
+          ? async (q, n) => corpus.vector?.search(await embedder.embedQuery(q), n) ?? []
+          : undefined,
+      // An embedder failure degrades this query to keyword + graph instead of failing it.
+      onSemanticError: onSemanticError,
+      graph: {
+        neighbors: (path) => corpus.graph.neighbors(path),
+        firstChunks: (path) => corpus.docs.get(path)?.chunkIds ?? [],
+      },
+      chunkDoc: (id) => corpus.chunkDoc(id),
+      filter,
+      weights: { keyword: config.search.weightKeyword, semantic: config.search.weightSemantic, graph: config.search.weightGraph },
+      rrfK: config.search.rrfK,
+      maxPerDocument: config.search.maxPerDocument,
+    });
+  };
+
+  const toResult = (corpus: Corpus, hit: FusedHit): SearchResult | null => {
+    const chunk = corpus.chunks.get(hit.id);
+    if (!chunk) return null;
+    return {
+      path: chunk.docPath,
+      heading_path: chunk.headingPath,
+      start_line: chunk.startLine,
+      end_line: chunk.endLine,
+      score: hit.score,
+      content: chunk.content,
+      matched_by: hit.matchedBy,
+    };
+  };
+
+  return {
+    async query(params) {
+      const corpus = manager.current();
+      const hits = await search(params, corpus, params.topN);
+      return { results: hits.slice(0, params.topN).map((h) => toResult(corpus, h)).filter((r): r is SearchResult => r !== null) };
+    },
+
+    async queryCompressed(params: CompressedQueryParams) {
+      const corpus = manager.current();
+      const hits = await search(params, corpus, Math.max(params.topN * 3, 20));
+      const minScore = params.minScore ?? 0;
+      const aboveMin = hits.filter((h) => h.score >= minScore);
+      const threshold = params.similarityThreshold ?? config.search.dedupThreshold;
+      const similarity = chunkSimilarity(corpus);
+      const deduped = dedupNearDuplicates(aboveMin, similarity, threshold);
+      const kept = deduped.slice(0, params.topN);
+      const stats: QueryStats = {
+        before: hits.length,
+        after: kept.length,
+        removed_below_min_score: hits.length - aboveMin.length,
+        removed_duplicates: aboveMin.length - deduped.length,
+      };
+      return { results: kept.map((h) => toResult(corpus, h)).filter((r): r is SearchResult => r !== null), stats };
+    },
+
+    async getDocument(params: GetDocumentParams): Promise<DocumentView> {
+      const path = normalizeDocPath(params.path);
+      if (path === null || params.path.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(params.path)) {
+        throw new AppError('PATH_OUTSIDE_ROOT', `path ${JSON.stringify(params.path)} is not a document path inside the docs root`, {
+          hint: 'Pass a path relative to the docs root, as returned by query_documents or list_documents (e.g. "guides/setup.md").',
+        });
+      }
+      if (!manager.pathFilter.includesFile(path)) {
+        throw new AppError('NOT_FOUND', `${path} is not an indexed document (excluded or not a ${config.docs.extensions.join('/')} file)`, {
+          hint: 'Use list_documents to see the available paths.',
+        });
+      }
+      const read = await readDocumentFile(config.docs.root, path, config.docs.maxFileBytes);
+      const corpus = manager.current();
+      const meta = corpus.docs.get(path);
+      const parsed = meta ?? parseDocument(path, read.text, config.chunking);
+      const slice = sliceDocument(read.text, parsed.headings, params);
+      return {
+        path,
+        title: parsed.title,
+        content: slice.content,
+        start_line: slice.startLine,
+        end_line: slice.endLine,
+        headings: parsed.headings,
+        tags: parsed.tags,
+        links_out: parsed.links.map((link) => ({
+          target: link.target,
+          path: corpus.resolveTarget(path, link),
+          heading: link.heading ?? null,
+        })),
+        links_in: corpus.graph.backlinks(path),
+      };
+    },
+
+    async listDocuments(params) {
+      const corpus = manager.current();
+      const match = params.glob ? compileGlob(params.glob) : null;
+      const tag = params.tag?.replace(/^#/, '').toLowerCase();
+      const documents = [...corpus.docs.values()]
+        .filter((d) => (match ? match(d.path) : true) && (tag ? d.tags.includes(tag) : true))
+        .sort((a, b) => (a.path < b.path ? -1 : 1))
+        .map((d) => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunkIds.length }));
+      return { documents };
+    },
+
+    status: () => manager.status(),
+  };
+}
+
+function buildFilter(corpus: Corpus, params: QueryParams): ((id: string) => boolean) | undefined {
+  const match = params.pathGlob ? compileGlob(params.pathGlob) : null;
+  const tags = params.tags?.map((t) => t.replace(/^#/, '').toLowerCase()).filter((t) => t !== '') ?? [];
+  if (!match && tags.length === 0) return undefined;
+  return (id) => {
+    const path = corpus.chunkDoc(id);
+    if (match && !match(path)) return false;
+    if (tags.length > 0) {
+      const docTags = corpus.docs.get(path)?.tags ?? [];
+      if (!tags.every((t) => docTags.includes(t))) return false;
+    }
+    return true;
+  };
+}
+
+function compileGlob(glob: string): (path: string) => boolean {
+  try {
+    return picomatch(glob, { dot: true });
+  } catch (err) {
+    throw new AppError('INVALID_ARGUMENT', `invalid glob ${JSON.stringify(glob)}: ${String(err)}`, {
+      hint: 'Use a glob relative to the docs root, e.g. "guides/**" or "**/*.md".',
+    });
+  }
+}
+
+/** Cosine of stored vectors when both chunks have one, else word-shingle Jaccard of their text. */
+function chunkSimilarity(corpus: Corpus): (a: string, b: string) => number {
+  return (a, b) => {
+    const va = corpus.vector?.has(a) ? corpus.vector.getVector(a) : null;
+    const vb = corpus.vector?.has(b) ? corpus.vector.getVector(b) : null;
+    if (va && vb) return cosine(va, vb);
+    const ca: Chunk | undefined = corpus.chunks.get(a);
+    const cb: Chunk | undefined = corpus.chunks.get(b);
+    return ca && cb ? jaccardShingles(ca.content, cb.content) : 0;
+  };
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}

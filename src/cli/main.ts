@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { parseCliArgs, USAGE, type CliArgs } from './args.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { errorMessage, isAppError } from '../core/errors.js';
+import { createLogger, type Logger } from '../app/logger.js';
+import { runServe } from './serve.js';
+import { runIndex, runQuery, runStatus } from './commands.js';
+
+/** Package version, read once from package.json next to dist/. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Entry point used by bin/. The only place (with config/) that reads argv and the environment.
+ * Exit codes: 0 success, 1 runtime failure, 2 bad arguments or configuration.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  let args: CliArgs | undefined;
+  let config: Config;
+  try {
+    args = parseCliArgs(argv);
+    if (args.command === 'help') return void process.stdout.write(USAGE + '\n');
+    if (args.command === 'version') return void process.stdout.write(packageVersion() + '\n');
+    config = loadConfig({ cwd: process.cwd(), env: process.env, homeDir: homedir(), flags: args.flags });
+  } catch (err) {
+    // A server that refuses to start only shows the client "disconnected"; one that serves with
+    // defaults and reports the problem in index_status (and on stderr) is easier to diagnose.
+    const fallback = args?.command === 'serve' ? serveFallbackConfig(args.flags, err) : null;
+    if (fallback) {
+      const logger = createLogger(fallback.logging);
+      logger.error({ code: isAppError(err) ? err.code : undefined }, `${errorMessage(err)} -- serving with defaults instead`);
+      try {
+        await runServe(fallback, logger, packageVersion(), `configuration ignored: ${errorMessage(err)}`);
+      } catch (serveErr) {
+        reportFatal(logger, serveErr);
+        process.exitCode = 1;
+      }
+      return;
+    }
+    process.stderr.write(`mcp-markdown-ragdocs: ${errorMessage(err)}\n`);
+    if (isAppError(err) && err.hint && !errorMessage(err).includes(err.hint)) process.stderr.write(`hint: ${err.hint}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = createLogger(config.logging);
+  try {
+    await dispatch(args, config, logger);
+  } catch (err) {
+    reportFatal(logger, err);
+    process.exitCode = 1;
+  }
+}
+
+async function dispatch(args: CliArgs, config: Config, logger: Logger): Promise<void> {
+  switch (args.command) {
+    case 'serve':
+      return runServe(config, logger, packageVersion());
+    case 'index':
+      return runIndex(config, logger, args.rebuild);
+    case 'query':
+      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json);
+    case 'status':
+      return runStatus(config, logger, args.json);
+    default:
+      return;
+  }
+}
+
+/** Config without the file, for `serve` when the file is invalid; null if that fails too. */
+function serveFallbackConfig(flags: CliArgs['flags'], err: unknown): Config | null {
+  if (!isAppError(err) || (err.code !== 'CONFIG_INVALID' && err.code !== 'CONFIG_NOT_FOUND')) return null;
+  try {
+    return loadConfig({ cwd: process.cwd(), env: process.env, homeDir: homedir(), flags: { ...flags, config: undefined }, ignoreConfigFile: true });
+  } catch {
+    return null;
+  }
+}
+
+function reportFatal(logger: Logger, err: unknown): void {
+  if (isAppError(err)) {
+    logger.error({ code: err.code }, err.message);
+    process.stderr.write(`mcp-markdown-ragdocs: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+  } else {
+    logger.error({ err }, 'unexpected failure');
+    process.stderr.write(`mcp-markdown-ragdocs: unexpected failure: ${errorMessage(err)}\n`);
+  }
+}

@@ -1,0 +1,232 @@
+import type { Chunk, DocumentMeta, FileEntry, ParsedDocument } from '../core/types.js';
+import { createKeywordIndex, type KeywordDoc, type KeywordIndex, type KeywordIndexParams } from '../indices/keyword.js';
+import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
+import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
+import { documentNames, resolveLink } from '../markdown/links.js';
+
+/** A parsed file ready to be applied, with vectors for its chunks when an embedder is active. */
+export interface PreparedFile {
+  entry: FileEntry;
+  doc: ParsedDocument;
+  vectors: Map<string, Float32Array> | null;
+}
+
+/** A file that is deliberately not indexed (binary, too large…), remembered so reconcile skips it. */
+export interface SkippedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  reason: string;
+}
+
+export interface ChangeSet {
+  upserts: PreparedFile[];
+  deletes: string[];
+  /** Entries whose bytes are unchanged but whose mtime moved (touch, checkout). */
+  touched: FileEntry[];
+  skipped: SkippedFile[];
+}
+
+/**
+ * The in-memory index: file table, document metadata, chunks and the three indices.
+ * `apply` is synchronous on purpose: all awaits (reading, parsing, embedding) happen before it,
+ * so a query running on the event loop sees either the whole change or none of it.
+ */
+export class Corpus {
+  readonly files = new Map<string, FileEntry>();
+  readonly docs = new Map<string, DocumentMeta>();
+  readonly chunks = new Map<string, Chunk>();
+  readonly skipped = new Map<string, SkippedFile>();
+  readonly keyword: KeywordIndex;
+  readonly vector: VectorIndex | null;
+  readonly graph: LinkGraph;
+  /** Lower-cased names (file stem, title, aliases) → path, for wikilink resolution. */
+  private readonly names = new Map<string, string>();
+  /** Chunk content hash → a chunk id holding that content, to reuse its vector. */
+  private readonly byHash = new Map<string, string>();
+  /** Bumped on every apply; lets callers cache per-version derived data. */
+  version = 0;
+  /** Set by apply/load, cleared by the persister once it has written them. */
+  readonly dirty = { vectors: true, chunkShards: new Set<string>(ALL_SHARDS) };
+  /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
+  keepable = true;
+  /** Keyword segment ids already on disk, by blob name (segments are immutable: same id, same bytes). */
+  readonly persistedSegmentBlob = new Map<string, string>();
+  get persistedSegments(): Set<string> {
+    return new Set(this.persistedSegmentBlob.values());
+  }
+
+  constructor(
+    readonly keywordParams: KeywordIndexParams,
+    readonly dimension: number | null,
+    parts?: { keyword?: KeywordIndex; vector?: VectorIndex | null; graph?: LinkGraph },
+  ) {
+    this.keyword = parts?.keyword ?? createKeywordIndex(keywordParams);
+    this.vector = parts?.vector !== undefined ? parts.vector : dimension === null ? null : createVectorIndex({ dimension });
+    this.graph = parts?.graph ?? createLinkGraph();
+  }
+
+  /** Vector of an existing chunk with identical content, if any (saves re-embedding). */
+  reusableVector(hash: string): Float32Array | null {
+    if (this.vector === null) return null;
+    const id = this.byHash.get(hash);
+    if (id === undefined || !this.vector.has(id)) return null;
+    return this.vector.getVector(id) ?? null;
+  }
+
+  apply(change: ChangeSet): void {
+    const membershipChanged = change.deletes.length > 0 || change.upserts.some((u) => !this.docs.has(u.entry.path));
+    const removedChunkIds: string[] = [];
+    for (const path of change.deletes) removedChunkIds.push(...this.removeDocument(path));
+    for (const t of change.touched) {
+      const entry = this.files.get(t.path);
+      if (entry) this.files.set(t.path, { ...entry, size: t.size, mtimeMs: t.mtimeMs });
+    }
+    for (const s of change.skipped) {
+      removedChunkIds.push(...this.removeDocument(s.path));
+      this.skipped.set(s.path, s);
+    }
+    const keywordDocs: KeywordDoc[] = [];
+    for (const prepared of change.upserts) {
+      const { doc, entry } = prepared;
+      const previous = this.docs.get(doc.path);
+      this.skipped.delete(doc.path);
+      if (previous) {
+        this.forgetNames(previous);
+        const keep = new Set(doc.chunks.map((c) => c.id));
+        for (const id of previous.chunkIds) {
+          if (!keep.has(id)) {
+            removedChunkIds.push(id);
+            this.forgetChunk(id);
+          }
+        }
+      }
+      const meta: DocumentMeta = {
+        path: doc.path,
+        title: doc.title,
+        tags: doc.tags,
+        aliases: doc.aliases,
+        headings: doc.headings,
+        links: doc.links,
+        chunkIds: doc.chunks.map((c) => c.id),
+        warnings: doc.warnings,
+      };
+      this.docs.set(doc.path, meta);
+      this.files.set(doc.path, { ...entry, chunkIds: meta.chunkIds });
+      this.rememberNames(meta);
+      this.dirty.chunkShards.add(chunkShardOf(doc.path));
+      const headingsText = doc.headings.map((h) => h.text).join('\n');
+      for (const chunk of doc.chunks) {
+        const old = this.chunks.get(chunk.id);
+        if (old && this.byHash.get(old.hash) === chunk.id) this.byHash.delete(old.hash);
+        this.chunks.set(chunk.id, chunk);
+        this.byHash.set(chunk.hash, chunk.id);
+        keywordDocs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
+        const vec = prepared.vectors?.get(chunk.id);
+        if (this.vector && vec) this.vector.add(chunk.id, vec);
+      }
+    }
+    if (removedChunkIds.length > 0) {
+      this.keyword.remove(removedChunkIds);
+      if (this.vector) for (const id of removedChunkIds) this.vector.remove(id);
+    }
+    if (keywordDocs.length > 0) this.keyword.upsert(keywordDocs);
+    // Compaction rebuilds the base segment; doing it here keeps the recent segment (rebuilt on
+    // every upsert) small. TODO(background): move to a worker with compactKeywordSnapshot.
+    if (this.keyword.needsCompaction()) this.keyword.compact();
+    if (membershipChanged) this.resolveAllLinks();
+    else for (const u of change.upserts) this.resolveLinksOf(u.entry.path);
+    this.version++;
+    if (this.vector && (removedChunkIds.length > 0 || change.upserts.length > 0)) this.dirty.vectors = true;
+  }
+
+  rememberSegment(blobName: string, segmentId: string): void {
+    this.persistedSegmentBlob.set(blobName, segmentId);
+  }
+
+  /** Called once everything is on disk: only later changes make blobs dirty again. */
+  markClean(): void {
+    this.dirty.vectors = false;
+    this.dirty.chunkShards.clear();
+    this.keepable = true;
+    const kw = this.keyword.toJSON();
+    this.persistedSegmentBlob.clear();
+    if (kw.base) this.persistedSegmentBlob.set('keyword-base.json', kw.base.id);
+    if (kw.recent) this.persistedSegmentBlob.set('keyword-recent.json', kw.recent.id);
+  }
+
+  /** Path of the document a chunk belongs to. */
+  chunkDoc(id: string): string {
+    return this.chunks.get(id)?.docPath ?? id.slice(0, id.lastIndexOf('#'));
+  }
+
+  /** Rebuilds name lookup and hash map after loading from disk. */
+  rebuildDerived(): void {
+    this.names.clear();
+    this.byHash.clear();
+    for (const meta of this.docs.values()) this.rememberNames(meta);
+    for (const chunk of this.chunks.values()) this.byHash.set(chunk.hash, chunk.id);
+  }
+
+  resolveTarget(fromPath: string, link: DocumentMeta['links'][number]): string | null {
+    return resolveLink(fromPath, link, {
+      hasPath: (p) => this.docs.has(p),
+      byName: (n) => this.names.get(n),
+    });
+  }
+
+  private removeDocument(path: string): string[] {
+    const meta = this.docs.get(path);
+    this.files.delete(path);
+    if (!meta) return [];
+    this.docs.delete(path);
+    this.forgetNames(meta);
+    for (const id of meta.chunkIds) this.forgetChunk(id);
+    this.graph.removeDocument(path);
+    this.dirty.chunkShards.add(chunkShardOf(path));
+    return meta.chunkIds;
+  }
+
+  private forgetChunk(id: string): void {
+    const chunk = this.chunks.get(id);
+    if (!chunk) return;
+    this.chunks.delete(id);
+    if (this.byHash.get(chunk.hash) === id) this.byHash.delete(chunk.hash);
+  }
+
+  private rememberNames(meta: DocumentMeta): void {
+    for (const name of documentNames(meta)) if (!this.names.has(name)) this.names.set(name, meta.path);
+  }
+
+  private forgetNames(meta: DocumentMeta): void {
+    for (const name of documentNames(meta)) if (this.names.get(name) === meta.path) this.names.delete(name);
+  }
+
+  private resolveLinksOf(path: string): void {
+    const meta = this.docs.get(path);
+    if (!meta) return;
+    const resolved = new Set<string>();
+    const unresolved = new Set<string>();
+    for (const link of meta.links) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(link.target) && link.kind !== 'wiki') continue;
+      const target = this.resolveTarget(path, link);
+      if (target === null) {
+        if (link.target !== '') unresolved.add(link.target);
+      } else if (target !== path) resolved.add(target);
+    }
+    this.graph.setDocument(path, [...resolved], [...unresolved]);
+  }
+
+  private resolveAllLinks(): void {
+    for (const path of this.docs.keys()) this.resolveLinksOf(path);
+  }
+}
+
+/** Chunks are persisted in shards keyed by document path, so an edit rewrites one shard. */
+export const CHUNK_SHARDS = 16;
+const ALL_SHARDS = Array.from({ length: CHUNK_SHARDS }, (_, i) => i.toString(16));
+export function chunkShardOf(path: string): string {
+  let h = 0;
+  for (let i = 0; i < path.length; i++) h = (h * 31 + path.charCodeAt(i)) >>> 0;
+  return (h % CHUNK_SHARDS).toString(16);
+}

@@ -1,0 +1,329 @@
+import { join } from 'node:path';
+import type { Config } from '../config/types.js';
+import { errorMessage, isAppError } from '../core/errors.js';
+import type { IndexState, IndexStatus } from '../core/types.js';
+import { describeEmbedder, type Embedder } from '../embed/embedder.js';
+import type { Logger } from '../app/logger.js';
+import { Corpus } from './corpus.js';
+import { prepareChanges } from './prepare.js';
+import { createPathFilter, type PathFilter } from './path-filter.js';
+import { scanDocuments } from './scan.js';
+import { IndexStore, type StoreLoadResult } from './index-store.js';
+
+export interface IndexManagerOptions {
+  config: Config;
+  embedder: Embedder | null;
+  logger: Logger;
+  instanceId: string;
+  /** How often a follower checks the manifest for a generation another instance published. */
+  followIntervalMs?: number;
+  /** Ignore the persisted generation and rebuild from the files. */
+  rebuild?: boolean;
+}
+
+const MAX_WARNINGS = 50;
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+/**
+ * Owns the in-memory corpus and keeps it equal to the documents folder: a queue of paths that
+ * may have changed, a single writer loop that applies them in batches (under the exclusive
+ * index lock when coordinating with other instances) and publishes a generation per batch,
+ * and a follower that swaps in generations other instances publish.
+ */
+export class IndexManager {
+  private corpus: Corpus;
+  private readonly store: IndexStore;
+  private readonly filter: PathFilter;
+  private readonly pending = new Set<string>();
+  private inFlight = 0;
+  private draining: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = RETRY_MIN_MS;
+  private followTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private state: IndexState = 'loading';
+  private lastError: string | null = null;
+  private readonly fileWarnings = new Map<string, string>();
+  private readonly generalWarnings: string[] = [];
+  private lockWaitSince: number | null = null;
+  private configProblem: string | null = null;
+  private idleWaiters: (() => void)[] = [];
+  readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0 };
+
+  constructor(private readonly opts: IndexManagerOptions) {
+    const { config } = opts;
+    // loadConfig already adds an index dir inside the docs root to docs.exclude.
+    this.filter = createPathFilter(config.docs);
+    this.store = new IndexStore({ config, embedder: opts.embedder, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
+    this.corpus = this.store.emptyCorpus();
+  }
+
+  get pathFilter(): PathFilter {
+    return this.filter;
+  }
+
+  /** The corpus queries read. Replaced (never mutated half-way) by apply and follow. */
+  current(): Corpus {
+    return this.corpus;
+  }
+
+  /** Opens the index dir and loads the persisted generation, falling back or rebuilding if needed. */
+  async open(): Promise<void> {
+    const loaded = await this.store.open();
+    this.absorbLoad(loaded, true);
+    this.state = 'indexing';
+    if (this.store.persistent) this.scheduleFollow();
+  }
+
+  /** For `status`: load what is persisted and report it, without indexing. */
+  async openForStatus(): Promise<void> {
+    await this.open();
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = null;
+    this.state = this.store.degradedReason ? 'degraded' : 'ready';
+    this.store.lockHolder = await this.store.currentLockHolder();
+  }
+
+  /** Scans the folder and queues every file whose size or mtime differs from the file table. */
+  async reconcile(): Promise<void> {
+    const { files, warnings } = await scanDocuments(this.opts.config.docs.root, this.filter);
+    for (const w of warnings) this.addWarning(w);
+    const seen = new Set<string>();
+    const changed: string[] = [];
+    for (const f of files) {
+      seen.add(f.path);
+      const known = this.corpus.files.get(f.path) ?? this.corpus.skipped.get(f.path);
+      if (known && known.size === f.size && known.mtimeMs === f.mtimeMs) this.counters.filesUnchanged++;
+      else changed.push(f.path);
+    }
+    for (const path of this.corpus.files.keys()) if (!seen.has(path)) changed.push(path);
+    for (const path of this.corpus.skipped.keys()) if (!seen.has(path)) changed.push(path);
+    this.enqueue(changed);
+    if (changed.length === 0 && this.pending.size === 0 && this.inFlight === 0) this.markIdle();
+  }
+
+  /** Queues paths (a path ending in `/` means every file below that folder). */
+  enqueue(paths: readonly string[]): void {
+    if (this.closed) return;
+    for (const p of paths) this.pending.add(p);
+    if (this.pending.size > 0) this.kick();
+  }
+
+  /** Resolves true once nothing is pending or being applied, false after `timeoutMs`. */
+  waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  /** A semantic search failed; the query went on without it. Surfaced in index_status. */
+  reportSearchError(err: unknown): void {
+    this.recordError('semantic search failed; answered with keyword and graph results', err);
+  }
+
+  /** Records that the server runs with defaults because the config file was invalid. */
+  reportConfigProblem(message: string): void {
+    this.configProblem = message;
+  }
+
+  status(): IndexStatus {
+    const warnings = [...(this.configProblem ? [this.configProblem] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
+    return {
+      state: this.configProblem && this.state === 'ready' ? 'degraded' : this.state,
+      documents: this.corpus.docs.size,
+      chunks: this.corpus.chunks.size,
+      generation: this.store.generation,
+      pending_files: this.pending.size + this.inFlight,
+      embedder: describeEmbedder(this.opts.embedder),
+      index_dir: this.opts.config.index.dir,
+      instance_id: this.opts.instanceId,
+      embeddings_computed: this.counters.embeddingsComputed,
+      embeddings_reused: this.counters.embeddingsReused,
+      last_error: this.lastError ?? this.configProblem,
+      files_parsed: this.counters.filesParsed,
+      files_unchanged: this.counters.filesUnchanged,
+      lock_holder: this.store.lockHolder,
+      lock_wait_ms: this.lockWaitSince === null ? 0 : Date.now() - this.lockWaitSince,
+      warnings: warnings.slice(0, MAX_WARNINGS),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.pending.clear();
+    await this.draining?.catch(() => undefined);
+    await this.store.close();
+    this.markIdle();
+  }
+
+  private kick(): void {
+    if (this.draining || this.retryTimer || this.closed) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      if (this.isIdle()) this.markIdle();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed && this.pending.size > 0) {
+      if (!(await this.writeCycle())) return;
+    }
+  }
+
+  /** One batch under the lock. Returns false when it must be retried later (lock busy, failure). */
+  private async writeCycle(): Promise<boolean> {
+    this.lockWaitSince ??= Date.now();
+    let lock;
+    try {
+      lock = await this.store.lockForWriting();
+    } catch (err) {
+      if (isAppError(err) && err.code === 'LOCK_TIMEOUT') {
+        this.opts.logger.debug({ err: err.message }, 'index lock busy; will retry');
+        this.scheduleRetry();
+        return false;
+      }
+      this.recordError('cannot take the index lock', err);
+      this.scheduleRetry();
+      return false;
+    }
+    this.lockWaitSince = null;
+    const batch = this.takeBatch();
+    this.inFlight = batch.length;
+    try {
+      const newer = await this.store.loadNewer();
+      if (newer) this.absorbLoad(newer);
+      const paths = await this.expandDirectories(batch);
+      const { change, stats } = await prepareChanges(this.corpus, paths, {
+        rootReal: this.opts.config.docs.root,
+        maxFileBytes: this.opts.config.docs.maxFileBytes,
+        chunking: this.opts.config.chunking,
+        embedder: this.opts.embedder,
+      });
+      this.counters.filesParsed += stats.parsed;
+      this.counters.filesUnchanged += stats.unchanged;
+      this.counters.embeddingsComputed += stats.embeddingsComputed;
+      this.counters.embeddingsReused += stats.embeddingsReused;
+      for (const path of paths) this.fileWarnings.delete(path);
+      for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
+      for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
+      const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
+      if (changed) this.corpus.apply(change);
+      if (changed || this.store.publishOwed) await this.store.publish(this.corpus);
+      this.retryDelay = RETRY_MIN_MS;
+      if (this.lastError !== null && this.store.persistent) this.lastError = null;
+      return true;
+    } catch (err) {
+      // Nothing is lost: the batch goes back to the queue and is re-checked by hash next time.
+      for (const p of batch) this.pending.add(p);
+      this.recordError('indexing failed; will retry', err);
+      this.scheduleRetry();
+      return false;
+    } finally {
+      this.inFlight = 0;
+      await lock?.release();
+      if (this.pending.size === 0 && !this.retryTimer) this.state = this.store.degradedReason ? 'degraded' : 'ready';
+    }
+  }
+
+  private takeBatch(): string[] {
+    const batch: string[] = [];
+    for (const p of this.pending) {
+      batch.push(p);
+      this.pending.delete(p);
+      if (batch.length >= this.opts.config.index.batchSize) break;
+    }
+    this.state = 'indexing';
+    return batch;
+  }
+
+  private async expandDirectories(batch: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const p of batch) {
+      if (!p.endsWith('/')) {
+        out.add(p);
+        continue;
+      }
+      for (const known of [...this.corpus.files.keys(), ...this.corpus.skipped.keys()]) if (known.startsWith(p)) out.add(known);
+      const root = this.opts.config.docs.root;
+      const { files } = await scanDocuments(root, this.filter, join(root, ...p.slice(0, -1).split('/')));
+      for (const f of files) out.add(f.path);
+    }
+    return [...out];
+  }
+
+  /** Swaps in a loaded corpus unless this instance already holds that generation or a newer one. */
+  private absorbLoad(loaded: StoreLoadResult, initial = false): void {
+    if (!initial && loaded.generation <= this.store.generation && loaded.manifest !== null) return;
+    this.store.accept(loaded);
+    this.corpus = loaded.corpus;
+    for (const w of loaded.warnings) {
+      this.addWarning(w);
+      this.opts.logger.warn(w);
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer) return;
+    const delay = Math.min(RETRY_MAX_MS, this.retryDelay) * (0.75 + Math.random() * 0.5);
+    this.retryDelay = Math.min(RETRY_MAX_MS, this.retryDelay * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Followers poll the manifest cheaply and load a newer generation between requests. */
+  private scheduleFollow(): void {
+    if (this.closed) return;
+    this.followTimer = setTimeout(() => {
+      this.followTimer = null;
+      if (this.draining || this.closed) return this.scheduleFollow();
+      this.store
+        .loadNewer()
+        .then((newer) => {
+          if (newer && !this.draining) this.absorbLoad(newer);
+        })
+        .catch((err) => this.recordError('could not load the newer index generation', err))
+        .finally(() => this.scheduleFollow());
+    }, this.opts.followIntervalMs ?? 500);
+    this.followTimer.unref();
+  }
+
+  private isIdle(): boolean {
+    return this.pending.size === 0 && this.inFlight === 0 && this.draining === null && this.retryTimer === null && this.state !== 'loading';
+  }
+
+  private markIdle(): void {
+    if (this.state === 'indexing' && this.pending.size === 0 && this.inFlight === 0) {
+      this.state = this.store.degradedReason ? 'degraded' : 'ready';
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private recordError(what: string, err: unknown): void {
+    this.lastError = `${what}: ${errorMessage(err)}`;
+    if (isAppError(err)) this.opts.logger.warn({ code: err.code }, this.lastError);
+    else this.opts.logger.error({ err }, this.lastError);
+  }
+
+  private addWarning(w: string): void {
+    if (!this.generalWarnings.includes(w)) this.generalWarnings.push(w);
+    if (this.generalWarnings.length > MAX_WARNINGS) this.generalWarnings.shift();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Text → index terms for the keyword index. Pure; the word analyzer (stemmer + stop words)
+ * is injected by keyword.ts so that only the adapter imports lunr.
+ *
+ * Terms produced for a piece of text:
+ *  - plain words (`indexing`): the analyzed form (`index`); stop words are dropped.
+ *  - compound identifiers (`getUserById`, `max_file_bytes`, `dotted.name`, `kebab-case`,
+ *    `src/core/types.ts`, `ERR_TLS_CERT`): the whole token lower-cased and unanalyzed
+ *    (`getuserbyid`), never dropped, plus the analyzed parts (`get`, `user`, `id`).
+ *  - CJK / Thai runs (no spaces between words): character unigrams and bigrams when
+ *    indexing, bigrams (or the single character) when querying.
+ * In query mode a plain word also yields its raw lower-cased form, so `getuserbyid` typed
+ * as one word still finds the identifier `getUserById`.
+ */
+
+/** Stems a lower-cased word; returns undefined for a stop word. */
+export type WordAnalyzer = (word: string) => string | undefined;
+
+export interface TokenizeOptions {
+  mode: 'index' | 'query';
+  /** Stop after this many unique terms (queries); default unlimited. */
+  maxTerms?: number;
+}
+
+/** Bump when the produced terms change, so persisted indexes get rebuilt. */
+export const TOKENIZER_VERSION = 1;
+
+/** Longest whole identifier or part kept; longer runs are blobs (base64, hashes), not words. */
+const MAX_TERM_LENGTH = 64;
+
+const NO_SPACE_SCRIPTS =
+  '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\p{Script=Thai}\\u30FC\\u3005';
+// `v` flag for set subtraction: word characters that are not from a no-space script.
+// Built with the constructor because the compile target predates the `v` flag syntax.
+const TOKEN_PATTERN =
+  `([${NO_SPACE_SCRIPTS}]+)` +
+  `|([[\\p{L}\\p{N}\\p{M}_]--[${NO_SPACE_SCRIPTS}]]+` +
+  `(?:[.\\-\\/\\\\:@]+[[\\p{L}\\p{N}\\p{M}_]--[${NO_SPACE_SCRIPTS}]]+)*)`;
+const TOKEN_REGEX = new RegExp(TOKEN_PATTERN, 'gv');
+const INNER_APOSTROPHE = /(\p{L})['\u2019](?=\p{L})/gu;
+const LATIN_DIACRITICS = /[\u0300-\u036f]/g;
+const NON_ASCII = /[^\u0000-\u007f]/;
+const PLAIN_LOWER_WORD = /^[a-z0-9]+$/;
+const PART_SEPARATORS = /[.\-/\\:@_]+/;
+
+/** Folds Latin diacritics and compatibility forms (full-width, ligatures): `Café` ≡ `Cafe`. */
+function foldText(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  return text.normalize('NFKD').replace(LATIN_DIACRITICS, '').normalize('NFC');
+}
+
+/** `getUserByID2Fast` → [`get`, `User`, `By`, `ID2`, `Fast`]. */
+function splitCamelCase(word: string): string[] {
+  return word
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
+    .split(' ')
+    .filter((part) => part.length > 0);
+}
+
+function identifierParts(token: string): string[] {
+  const parts: string[] = [];
+  for (const piece of token.split(PART_SEPARATORS)) {
+    if (piece.length > 0) parts.push(...splitCamelCase(piece));
+  }
+  return parts;
+}
+
+/** Text → terms; see the module comment. Never throws on any string input. */
+export type Tokenizer = (text: string, options: TokenizeOptions) => string[];
+
+interface WordTerms {
+  /** Terms emitted when indexing. */
+  terms: string[];
+  /** Extra raw lower-cased form emitted for queries (plain words whose stem differs). */
+  raw: string | undefined;
+}
+
+const MAX_WORD_CACHE = 100_000;
+
+/**
+ * Builds a tokenizer around `analyze`, memoising per distinct word (documents repeat words a
+ * lot, and camel-case splitting is the expensive part). The cache is per tokenizer instance.
+ */
+export function createTokenizer(analyze: WordAnalyzer): Tokenizer {
+  const cache = new Map<string, WordTerms>();
+  const wordTerms = (token: string): WordTerms => {
+    let entry = cache.get(token);
+    if (entry === undefined) {
+      entry = analyzeWord(token, analyze);
+      if (cache.size >= MAX_WORD_CACHE) cache.clear();
+      cache.set(token, entry);
+    }
+    return entry;
+  };
+
+  return (text, options) => {
+    const query = options.mode === 'query';
+    const maxTerms = options.maxTerms ?? Number.POSITIVE_INFINITY;
+    const terms: string[] = [];
+    const seen = new Set<string>();
+    // Returns false once the term budget is spent.
+    const emit = (term: string): boolean => {
+      if (query) {
+        if (seen.has(term)) return true;
+        seen.add(term);
+      }
+      terms.push(term);
+      return (query ? seen.size : terms.length) < maxTerms;
+    };
+
+    const prepared = foldText(text).replace(INNER_APOSTROPHE, '$1');
+    // matchAll works on a copy of the regex, so the shared constant's lastIndex never changes.
+    scan: for (const match of prepared.matchAll(TOKEN_REGEX)) {
+      if (match[1] !== undefined) {
+        if (!emitRun(match[1], query, emit)) break;
+        continue;
+      }
+      const word = wordTerms(match[2] ?? '');
+      for (const term of word.terms) if (!emit(term)) break scan;
+      if (query && word.raw !== undefined && !emit(word.raw)) break;
+    }
+    return terms;
+  };
+}
+
+function emitRun(run: string, query: boolean, emit: (term: string) => boolean): boolean {
+  const chars = Array.from(run);
+  if (chars.length === 1) return emit(run);
+  for (let i = 0; i < chars.length; i++) {
+    if (!query && !emit(chars[i] ?? '')) return false;
+    if (i + 1 < chars.length && !emit(`${chars[i]}${chars[i + 1]}`)) return false;
+  }
+  return true;
+}
+
+function analyzeWord(token: string, analyze: WordAnalyzer): WordTerms {
+  const lower = token.toLowerCase();
+  const keep = (term: string | undefined): term is string =>
+    term !== undefined && term.length > 0 && term.length <= MAX_TERM_LENGTH;
+  const parts = PLAIN_LOWER_WORD.test(token) ? [token] : identifierParts(token);
+  if (parts.length <= 1) {
+    const analyzed = analyze(lower);
+    if (!keep(analyzed)) return { terms: [], raw: undefined };
+    return { terms: [analyzed], raw: analyzed !== lower && keep(lower) ? lower : undefined };
+  }
+  const terms = [lower, ...parts.map((part) => analyze(part.toLowerCase()))].filter(keep);
+  return { terms, raw: undefined };
+}

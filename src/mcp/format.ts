@@ -1,0 +1,77 @@
+import type { SearchResult } from '../core/types.js';
+
+/**
+ * Text renderings of tool results. Many clients show the model only the text content, so it
+ * carries everything needed to decide what to read next; the structured content has the rest.
+ */
+
+/** Characters of a chunk shown per search result; the full chunk is in `structuredContent`. */
+const SNIPPET_CHARS = 600;
+/** Documents listed in the text of `list_documents`; all of them are in `structuredContent`. */
+const MAX_LISTED_DOCUMENTS = 200;
+
+/** `path › Heading › Sub`, or just the path for text before the first heading. */
+export function formatLocation(path: string, headingPath: readonly string[]): string {
+  return [path, ...headingPath].join(' › ');
+}
+
+/** The chunk's non-blank lines, cut at a word boundary near `maxChars`. */
+export function trimSnippet(content: string, maxChars = SNIPPET_CHARS): string {
+  const compact = content
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '')
+    .join('\n');
+  if (compact.length <= maxChars) return compact;
+  const cut = compact.slice(0, maxChars);
+  const lastSpace = cut.search(/\s\S*$/);
+  return `${lastSpace > maxChars / 2 ? cut.slice(0, lastSpace) : cut}…`;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+}
+
+/** The query on one line, shortened, for echoing back in a header. */
+function quoteQuery(query: string): string {
+  const oneLine = query.replace(/\s+/g, ' ');
+  return `"${oneLine.length > 120 ? `${oneLine.slice(0, 119)}…` : oneLine}"`;
+}
+
+/** Numbered results: location, lines, score, retrievers, then an indented snippet. */
+export function formatResults(query: string, results: readonly SearchResult[]): string {
+  if (results.length === 0) {
+    return `No results for ${quoteQuery(query)}. Try other words, drop filters, or check index_status.`;
+  }
+  const header = `${results.length} result${results.length === 1 ? '' : 's'} for ${quoteQuery(query)}:`;
+  const blocks = results.map((r, i) => {
+    const head =
+      `${i + 1}. ${formatLocation(r.path, r.heading_path)} (lines ${r.start_line}–${r.end_line}, ` +
+      `score ${formatScore(r.score)}, ${r.matched_by.join('+') || 'unknown'})`;
+    return `${head}\n${indent(trimSnippet(r.content), '   ')}`;
+  });
+  return [header, ...blocks].join('\n\n') + '\n\nRead more with get_document (path, start_line, end_line).';
+}
+
+/** Enough digits to compare RRF-sized scores (≈0.01–0.1) without noise. */
+export function formatScore(score: number): string {
+  return score.toPrecision(3);
+}
+
+export function formatDocumentList(
+  documents: readonly { path: string; title: string; tags: string[]; chunks: number }[],
+): string {
+  if (documents.length === 0) return 'No documents match. Drop the filters, or check index_status.';
+  const shown = documents.slice(0, MAX_LISTED_DOCUMENTS).map((d) => {
+    const tags = d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : '';
+    return `- ${d.path} — ${d.title}${tags} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`;
+  });
+  const more =
+    documents.length > MAX_LISTED_DOCUMENTS
+      ? [`… and ${documents.length - MAX_LISTED_DOCUMENTS} more (all are in the structured result; narrow with glob or tag).`]
+      : [];
+  return [`${documents.length} document${documents.length === 1 ? '' : 's'}:`, ...shown, ...more].join('\n');
+}

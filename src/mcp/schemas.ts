@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Zod schemas shared by several tools. Descriptions are what the model reads in tools/list,
+ * so each says what the parameter does, its default and an example.
+ */
+
+/** Longest query accepted; real questions are far shorter, and a pasted file is not a query. */
+export const MAX_QUERY_CHARS = 10_000;
+export const DEFAULT_TOP_N = 5;
+export const MAX_TOP_N = 100;
+
+const TOP_N_RANGE = `top_n must be an integer from 1 to ${MAX_TOP_N} (default ${DEFAULT_TOP_N})`;
+
+/** Input fields common to `query_documents` and `query_documents_compressed`. */
+export const queryInputShape = {
+  query: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'query is required: pass the words or question to search for, e.g. "configure the file watcher"'
+          : 'query must be a string, e.g. "configure the file watcher"',
+    })
+    .trim()
+    .min(1, {
+      error: 'query is empty: pass the words or question to search for, e.g. "configure the file watcher"',
+    })
+    .max(MAX_QUERY_CHARS, {
+      error: (issue) =>
+        `query is ${String(typeof issue.input === 'string' ? issue.input.length : 'too many')} characters; ` +
+        `the limit is ${MAX_QUERY_CHARS}: search for the key phrases instead of pasting a whole text`,
+    })
+    .meta({
+      description:
+        'What to look for: a natural-language question, keywords, or an identifier (snake_case, camelCase and ' +
+        `dotted.names are matched as written). Required, 1–${MAX_QUERY_CHARS} characters after trimming. ` +
+        'Example: "how are stale index locks recovered".',
+      examples: ['how are stale index locks recovered', 'lock_timeout_seconds'],
+    }),
+  top_n: z
+    .number({ error: TOP_N_RANGE })
+    .int({ error: TOP_N_RANGE })
+    .min(1, { error: TOP_N_RANGE })
+    .max(MAX_TOP_N, { error: TOP_N_RANGE })
+    .default(DEFAULT_TOP_N)
+    .meta({
+      description:
+        `Maximum number of results, best first, integer 1–${MAX_TOP_N}. Default ${DEFAULT_TOP_N}. ` +
+        'Raise it (e.g. 20) for broad surveys; keep it low for a precise question. Example: 10.',
+      examples: [10],
+    }),
+  path_glob: z
+    .string()
+    .min(1, { error: 'path_glob is empty: omit it, or pass a glob such as "guides/**/*.md"' })
+    .optional()
+    .meta({
+      description:
+        'Only return results from documents whose path (relative to the docs root, "/"-separated) matches this ' +
+        'glob. Default: no path filter. Example: "guides/**/*.md".',
+      examples: ['guides/**/*.md', 'adr/*.md'],
+    }),
+  tags: z
+    .array(z.string().min(1, { error: 'tags must not contain empty strings' }))
+    .optional()
+    .meta({
+      description:
+        'Only return results from documents carrying every one of these tags (front matter `tags` or #hashtags). ' +
+        'Default: no tag filter. Example: ["architecture"].',
+      examples: [['architecture'], ['api', 'v2']],
+    }),
+};
+
+export const searchResultSchema = z.object({
+  path: z.string().describe('Document path relative to the docs root, "/"-separated.'),
+  heading_path: z.array(z.string()).describe('Headings from the top of the document down to this section.'),
+  start_line: z.number().int().describe('First line of the chunk in the file (1-based).'),
+  end_line: z.number().int().describe('Last line of the chunk in the file (1-based, inclusive).'),
+  score: z.number().describe('Raw fused score, higher is better, comparable across queries.'),
+  content: z.string().describe('Markdown source of the chunk.'),
+  matched_by: z
+    .array(z.enum(['semantic', 'keyword', 'graph']))
+    .describe('Retrievers that found this chunk (graph = reached through links from strong hits).'),
+});
+
+export const headingSchema = z.object({
+  depth: z.number().int(),
+  text: z.string(),
+  slug: z.string(),
+  line: z.number().int(),
+});

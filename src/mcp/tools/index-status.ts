@@ -1,0 +1,70 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { IndexStatus } from '../../core/types.js';
+import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
+
+export const INDEX_STATUS = 'index_status';
+
+const count = (what: string) => z.number().int().describe(what);
+
+/** Mirrors `IndexStatus` (src/core/types.ts) field for field; `status --json` prints the same object. */
+export const indexStatusOutput = z.object({
+  state: z
+    .enum(['loading', 'indexing', 'ready', 'degraded'])
+    .describe('loading: reading the persisted index; indexing: applying changes; ready; degraded: serving with a problem (see last_error, warnings).'),
+  documents: count('Documents in the served index.'),
+  chunks: count('Chunks in the served index.'),
+  generation: count('Published index generation being served.'),
+  pending_files: count('Changed files not yet in the served index.'),
+  embedder: z.string().describe('Embedding provider and model id.'),
+  index_dir: z.string().describe('Absolute path of the index directory.'),
+  instance_id: z.string().describe('Id of this server process among the instances sharing the index.'),
+  embeddings_computed: count('Embeddings this process computed since start.'),
+  embeddings_reused: count('Embeddings this process reused (unchanged content or work of another instance).'),
+  last_error: z.string().nullable().describe('Most recent indexing error, or null.'),
+  files_parsed: count('Files parsed by this process since start.'),
+  files_unchanged: count('Files skipped at startup because they matched the persisted index.'),
+  lock_holder: z
+    .object({ pid: z.number().int(), since: z.string().describe('ISO time the lock was taken.') })
+    .nullable()
+    .describe('Process holding the index write lock, or null.'),
+  lock_wait_ms: z.number().describe('Time spent waiting for the write lock.'),
+  warnings: z.array(z.string()),
+}) satisfies z.ZodType<IndexStatus>;
+
+function formatStatus(s: IndexStatus): string {
+  const lines = [
+    `state: ${s.state} · ${s.documents} documents, ${s.chunks} chunks · generation ${s.generation} · ${s.pending_files} files pending`,
+    `embedder: ${s.embedder} · embeddings computed ${s.embeddings_computed}, reused ${s.embeddings_reused}`,
+    `files parsed ${s.files_parsed}, unchanged ${s.files_unchanged}`,
+    `index dir: ${s.index_dir} (instance ${s.instance_id})`,
+    s.lock_holder === null
+      ? 'write lock: free'
+      : `write lock: held by pid ${s.lock_holder.pid} since ${s.lock_holder.since} (waited ${s.lock_wait_ms} ms)`,
+  ];
+  if (s.last_error !== null) lines.push(`last error: ${s.last_error}`);
+  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+/** Registers `index_status`: progress and health of the index this server serves. */
+export function registerIndexStatus(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    INDEX_STATUS,
+    {
+      title: 'Index status',
+      description:
+        'Report the state of the documentation index: loading/indexing/ready/degraded, document and chunk ' +
+        'counts, files still pending, embedder, index directory, write-lock holder, last error and warnings. ' +
+        'Call it when results look missing or stale, or before relying on search right after startup. ' +
+        'Takes no arguments. Example: {}.',
+      outputSchema: indexStatusOutput,
+      annotations: READ_ONLY_ANNOTATIONS,
+    },
+    () =>
+      runTool(ctx, { name: INDEX_STATUS, activity: 'reading the index status', outputSchema: indexStatusOutput }, () => {
+        const status = ctx.service.status();
+        return { text: formatStatus(status), structured: status };
+      }),
+  );
+}

@@ -1,0 +1,69 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { formatDocumentList } from '../format.js';
+import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
+
+export const LIST_DOCUMENTS = 'list_documents';
+
+export const listDocumentsInput = z.object({
+  glob: z
+    .string()
+    .trim()
+    .min(1, { error: 'glob is empty: omit it to list every document, or pass e.g. "guides/**"' })
+    .optional()
+    .meta({
+      description:
+        'Only list documents whose path (relative to the docs root, "/"-separated) matches this glob. ' +
+        'Default: all documents. Example: "guides/**/*.md".',
+      examples: ['guides/**/*.md', '*.md'],
+    }),
+  tag: z
+    .string()
+    .trim()
+    .min(1, { error: 'tag is empty: omit it, or pass a tag such as "architecture"' })
+    .optional()
+    .meta({
+      description:
+        'Only list documents carrying this tag (front matter `tags` or #hashtag). Default: no tag filter. ' +
+        'Example: "architecture".',
+      examples: ['architecture'],
+    }),
+});
+
+export const listDocumentsOutput = z.object({
+  documents: z
+    .array(
+      z.object({
+        path: z.string().describe('Relative to the docs root, "/"-separated.'),
+        title: z.string().describe('Front matter title, else the first heading, else the file name.'),
+        tags: z.array(z.string()),
+        chunks: z.number().int().describe('Number of indexed chunks.'),
+      }),
+    )
+    .describe('Indexed documents, sorted by path.'),
+});
+
+/** Registers `list_documents`: what the index holds, optionally filtered by glob or tag. */
+export function registerListDocuments(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    LIST_DOCUMENTS,
+    {
+      title: 'List documents',
+      description:
+        'List the indexed documents with title, tags and chunk count, optionally filtered by a path glob or a ' +
+        'tag. Use it to see what the docs cover or to find a document by name when you cannot phrase a search; ' +
+        'use query_documents to find content. Example: {"glob": "adr/*.md"}.',
+      inputSchema: listDocumentsInput,
+      outputSchema: listDocumentsOutput,
+      annotations: READ_ONLY_ANNOTATIONS,
+    },
+    (args) =>
+      runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
+        const { documents } = await ctx.service.listDocuments({
+          ...(args.glob === undefined ? {} : { glob: args.glob }),
+          ...(args.tag === undefined ? {} : { tag: args.tag }),
+        });
+        return { text: formatDocumentList(documents), structured: { documents } };
+      }),
+  );
+}

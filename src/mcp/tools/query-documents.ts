@@ -1,0 +1,42 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { formatResults } from '../format.js';
+import { queryInputShape, searchResultSchema } from '../schemas.js';
+import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
+
+export const QUERY_DOCUMENTS = 'query_documents';
+
+export const queryDocumentsInput = z.object(queryInputShape);
+
+export const queryDocumentsOutput = z.object({
+  results: z.array(searchResultSchema).describe('Best first; at most top_n.'),
+});
+
+/** Registers `query_documents`: plain hybrid search, every fused result up to `top_n`. */
+export function registerQueryDocuments(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    QUERY_DOCUMENTS,
+    {
+      title: 'Search the documentation',
+      description:
+        'Hybrid search over the local Markdown docs: keyword (BM25) + semantic (embeddings) + link-graph ' +
+        'expansion, fused into one ranking. Returns the best chunks with path, heading path, line range, score ' +
+        'and full chunk text. Start here for any question the docs may answer. Use query_documents_compressed ' +
+        'instead when asking for many results (top_n above ~10) or when results repeat each other. ' +
+        'Example: {"query": "how are stale locks recovered", "top_n": 5}.',
+      inputSchema: queryDocumentsInput,
+      outputSchema: queryDocumentsOutput,
+      annotations: READ_ONLY_ANNOTATIONS,
+    },
+    (args) =>
+      runTool(ctx, { name: QUERY_DOCUMENTS, activity: 'searching the index', outputSchema: queryDocumentsOutput }, async () => {
+        const { results } = await ctx.service.query({
+          query: args.query,
+          topN: args.top_n,
+          ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
+          ...(args.tags === undefined ? {} : { tags: args.tags }),
+        });
+        return { text: formatResults(args.query, results), structured: { results } };
+      }),
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * Link-graph expansion of fused results. Pure: the graph is reached through callbacks.
+ *
+ * Seeds are the best hits of the first `seeds` distinct documents in the fused list (a
+ * document seeds once, so a page with many matching chunks does not boost its links many
+ * times). For each seed (rank r, 1-based, in the fused list) every neighbour
+ * document n of the hit's document (links out and backlinks, n ≠ the hit's own document)
+ * receives a graph contribution of `weight / (k + r + 1)`, i.e. one rank below its seed.
+ * The contribution goes to n's best chunk: its highest-ranked chunk already in the results
+ * (which then gets `graph` added to `matchedBy`), otherwise the first of `firstChunks(n)`,
+ * added as a new result matched by `graph` only. Contributions from several seeds add up.
+ * Per seed at most `maxNeighborsPerSeed` neighbours are used: those already in the results
+ * first (by rank), then the others by path, so hubs cannot flood the list.
+ */
+import type { FusedHit } from './types.js';
+import { assertRrfK, compareFused, orderSources, sumContributions } from './fuse.js';
+
+export interface GraphExpansionInput {
+  /** Fused hits, best first. */
+  hits: readonly FusedHit[];
+  chunkDoc: (chunkId: string) => string | undefined;
+  /** Linked documents (both directions) of a document. */
+  neighbors: (docPath: string) => readonly string[];
+  /** Chunk ids of a document, best candidate first (usually document order). */
+  firstChunks: (docPath: string) => readonly string[];
+  /** Graph weight; ≤ 0 disables expansion. */
+  weight: number;
+  /** RRF constant, the same as used for fusion. */
+  k: number;
+  /** How many documents (their best hits) seed the expansion; default 5. */
+  seeds?: number;
+  /** Neighbours considered per seed; default 10. */
+  maxNeighborsPerSeed?: number;
+}
+
+/** Returns a new, re-sorted list; the input is not modified. */
+export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
+  assertRrfK(input.k);
+  const hits = input.hits.map((hit) => ({ ...hit, matchedBy: [...hit.matchedBy] }));
+  if (!(input.weight > 0)) return hits.sort(compareFused);
+
+  const byId = new Map(hits.map((hit) => [hit.id, hit]));
+  const rankOfDoc = new Map<string, number>();
+  const bestChunkOfDoc = new Map<string, string>();
+  hits.forEach((hit, i) => {
+    const doc = input.chunkDoc(hit.id);
+    if (doc !== undefined && !bestChunkOfDoc.has(doc)) {
+      bestChunkOfDoc.set(doc, hit.id);
+      rankOfDoc.set(doc, i + 1);
+    }
+  });
+
+  const added = new Map<string, { values: number[]; bestRank: number }>();
+  const seedCount = Math.max(0, Math.floor(input.seeds ?? 5));
+  const perSeed = Math.max(0, Math.floor(input.maxNeighborsPerSeed ?? 10));
+  const seeded = new Set<string>();
+  hits.forEach((seed, i) => {
+    const seedDoc = input.chunkDoc(seed.id);
+    if (seedDoc === undefined || seeded.has(seedDoc) || seeded.size >= seedCount) return;
+    seeded.add(seedDoc);
+    const rank = i + 1;
+    const contribution = input.weight / (input.k + rank + 1);
+    const neighbours = [...new Set(input.neighbors(seedDoc))]
+      .filter((doc) => doc !== seedDoc)
+      .sort((a, b) => {
+        const ra = rankOfDoc.get(a) ?? Number.POSITIVE_INFINITY;
+        const rb = rankOfDoc.get(b) ?? Number.POSITIVE_INFINITY;
+        if (ra !== rb) return ra - rb;
+        return a < b ? -1 : a > b ? 1 : 0;
+      })
+      .slice(0, perSeed);
+    for (const doc of neighbours) {
+      const chunkId = bestChunkOfDoc.get(doc) ?? input.firstChunks(doc)[0];
+      if (chunkId === undefined) continue;
+      bestChunkOfDoc.set(doc, chunkId);
+      const entry = added.get(chunkId) ?? { values: [], bestRank: rank + 1 };
+      entry.values.push(contribution);
+      entry.bestRank = Math.min(entry.bestRank, rank + 1);
+      added.set(chunkId, entry);
+    }
+  });
+
+  for (const [id, entry] of added) {
+    const boost = sumContributions(entry.values);
+    const existing = byId.get(id);
+    if (existing) {
+      existing.score += boost;
+      existing.matchedBy = orderSources([...existing.matchedBy, 'graph']);
+    } else {
+      hits.push({ id, score: boost, matchedBy: ['graph'], bestRank: entry.bestRank });
+    }
+  }
+  return hits.sort(compareFused);
+}
