@@ -7,7 +7,7 @@ import type { Embedder } from '../embed/embedder.js';
 import type { Corpus } from '../indexing/corpus.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
-import { parseDocument } from '../markdown/parse.js';
+import { parseDocument } from '../markdown/index.js';
 import { runHybridSearch, dedupNearDuplicates, jaccardShingles, type FusedHit } from '../search/index.js';
 import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, QueryParams, QueryStats } from '../mcp/service.js';
 import { sliceDocument } from './slice-document.js';

@@ -2,7 +2,7 @@ import type { Chunk, DocumentMeta, FileEntry, ParsedDocument } from '../core/typ
 import { createKeywordIndex, type KeywordDoc, type KeywordIndex, type KeywordIndexParams } from '../indices/keyword.js';
 import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
 import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
-import { documentNames, resolveLink } from '../markdown/links.js';
+import { documentNames, resolveLink } from '../markdown/index.js';
 
 /** A parsed file ready to be applied, with vectors for its chunks when an embedder is active. */
 export interface PreparedFile {

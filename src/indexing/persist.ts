@@ -9,7 +9,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentSnapshot } from '../indices/keyword.js';
 import { loadVectorIndex } from '../indices/vector.js';
 import { loadLinkGraph } from '../indices/graph.js';
-import { chunkingFingerprint } from '../markdown/chunker.js';
+import { chunkingFingerprint } from '../markdown/index.js';
 import { generationDir } from '../storage/layout.js';
 import type { BlobRef, Manifest } from '../storage/manifest.js';
 import { CHUNK_SHARDS, chunkShardOf, Corpus, type SkippedFile } from './corpus.js';

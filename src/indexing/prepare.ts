@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ChunkingOptions, FileEntry } from '../core/types.js';
 import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
-import { parseDocument } from '../markdown/parse.js';
+import { parseDocument } from '../markdown/index.js';
 import type { ChangeSet, Corpus, PreparedFile } from './corpus.js';
 import { readDocumentFile } from './read-file.js';
 

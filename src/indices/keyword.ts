@@ -17,7 +17,7 @@ import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import type { RankedHit } from '../core/types.js';
 import type { KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
-import { TOKENIZER_VERSION, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
+import { TOKENIZER_VERSION, compoundTerms, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
 
 export type { KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
 
@@ -115,10 +115,14 @@ function loadSegment(snapshot: KeywordSegmentSnapshot): Segment {
   }
 }
 
-function querySegment(segment: Segment, terms: readonly string[]): lunr.Index.Result[] {
+/** Query-time weight of a whole compound identifier relative to its parts. */
+const IDENTIFIER_BOOST = 3;
+
+function querySegment(segment: Segment, terms: readonly string[], compounds: ReadonlySet<string>): lunr.Index.Result[] {
   return segment.index.query((q) => {
     for (const term of terms) {
       q.term(term, {
+        boost: compounds.has(term) ? IDENTIFIER_BOOST : 1,
         usePipeline: false,
         wildcard: lunr.Query.wildcard.NONE,
         presence: lunr.Query.presence.OPTIONAL,
@@ -236,12 +240,14 @@ function assembleIndex(
     },
     search(query, limit) {
       if (typeof query !== 'string' || !(limit >= 1) || location.size === 0) return [];
-      const terms = tokenize(query.slice(0, MAX_QUERY_CHARS), { mode: 'query', maxTerms: MAX_QUERY_TERMS });
+      const text = query.slice(0, MAX_QUERY_CHARS);
+      const terms = tokenize(text, { mode: 'query', maxTerms: MAX_QUERY_TERMS });
       if (terms.length === 0) return [];
+      const compounds = compoundTerms(text);
       const hits: RankedHit[] = [];
       for (const seg of [base, recent]) {
         if (seg === null) continue;
-        for (const result of querySegment(seg, terms)) {
+        for (const result of querySegment(seg, terms, compounds)) {
           if (location.get(result.ref) === seg) hits.push({ id: result.ref, score: result.score });
         }
       }

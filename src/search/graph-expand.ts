@@ -8,12 +8,14 @@
  * receives a graph contribution of `weight / (k + r + 1)`, i.e. one rank below its seed.
  * The contribution goes to n's best chunk: its highest-ranked chunk already in the results
  * (which then gets `graph` added to `matchedBy`), otherwise the first of `firstChunks(n)`,
- * added as a new result matched by `graph` only. Contributions from several seeds add up.
+ * added as a new result matched by `graph` only. A document linked from several seeds gets the
+ * strongest contribution only, not their sum: otherwise a hub page (an index or README linked
+ * with everything) would climb above the pages that actually match.
  * Per seed at most `maxNeighborsPerSeed` neighbours are used: those already in the results
  * first (by rank), then the others by path, so hubs cannot flood the list.
  */
 import type { FusedHit } from './types.js';
-import { assertRrfK, compareFused, orderSources, sumContributions } from './fuse.js';
+import { assertRrfK, compareFused, orderSources } from './fuse.js';
 
 export interface GraphExpansionInput {
   /** Fused hits, best first. */
@@ -81,7 +83,7 @@ export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
   });
 
   for (const [id, entry] of added) {
-    const boost = sumContributions(entry.values);
+    const boost = Math.max(...entry.values);
     const existing = byId.get(id);
     if (existing) {
       existing.score += boost;

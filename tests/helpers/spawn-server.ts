@@ -63,7 +63,8 @@ export interface SpawnedServer {
 
 export interface SpawnOptions {
   docs: string;
-  indexDir: string;
+  /** Omitted: the default per-project folder under the cache dir (set XDG_CACHE_HOME in env). */
+  indexDir?: string;
   args?: string[];
   env?: Record<string, string>;
   /** Skip the MCP handshake (for processes expected to fail at startup). */
@@ -71,7 +72,7 @@ export interface SpawnOptions {
 }
 
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [BIN(), '--docs', opts.docs, '--index-dir', opts.indexDir, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, RAGDOCS_LOG_LEVEL: 'info', ...opts.env },
   });

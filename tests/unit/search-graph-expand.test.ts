@@ -35,7 +35,7 @@ describe('expandWithGraph', () => {
     assert.deepEqual(hits.map((h) => h.score), [1 / 61, 1 / 62], 'input is not modified');
   });
 
-  test('only the top seeds expand, and contributions from several seeds add up', () => {
+  test('only the top seeds expand', () => {
     const hits = [hit('b.md#0', 0.05, 1), hit('d.md#0', 0.04, 2), hit('x.md#0', 0.03, 3)];
     const out = expandWithGraph({ hits, chunkDoc, neighbors, firstChunks, weight: 1, k: 0, seeds: 2 });
     const byId = new Map(out.map((h) => [h.id, h]));
@@ -43,6 +43,14 @@ describe('expandWithGraph', () => {
     assert.equal(byId.get('c.md#0')!.score, 1 / 3);
     const single = expandWithGraph({ hits, chunkDoc, neighbors, firstChunks, weight: 1, k: 0, seeds: 1 });
     assert.equal(single.some((h) => h.id === 'c.md#0'), false);
+  });
+
+  test('a document linked from several seeds gets the strongest contribution, not the sum', () => {
+    const hits = [hit('s1.md#0', 0.05, 1), hit('s2.md#0', 0.04, 2)];
+    const hubNeighbors = (doc: string): string[] => (doc === 's1.md' || doc === 's2.md' ? ['hub.md'] : []);
+    const out = expandWithGraph({ hits, chunkDoc, neighbors: hubNeighbors, firstChunks, weight: 1, k: 60 });
+    const hub = out.find((h) => h.id === 'hub.md#0');
+    assert.equal(hub?.score, 1 / 62);
   });
 
   test('a document seeds once, through its best hit', () => {

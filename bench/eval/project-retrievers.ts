@@ -1,0 +1,131 @@
+/**
+ * The project's own search paths as evaluation Retrievers: the real Application indexes the
+ * dataset folder (real config loading, parsing, chunking, lunr/hnswlib/graphology indices,
+ * persisted generations), then each retriever is a DocsService over that one index with
+ * different fusion weights, so every row runs the same `runHybridSearch` code the MCP tools run.
+ *
+ * Rows: `keyword` (lunr only), `keyword+graph` (graph expansion on), and with an embedder
+ * `vector` (semantic only) and `fused` (the configured defaults: keyword + semantic + graph).
+ */
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApplication, type Application } from '../../src/app/application.js';
+import { createDocsService } from '../../src/app/docs-service.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config, EmbedderProvider } from '../../src/config/types.js';
+import { AppError } from '../../src/core/errors.js';
+import { createEmbedder } from '../../src/embed/embedder.js';
+import type { DocsService } from '../../src/mcp/service.js';
+import { dedupeKeys, type Retriever } from './retriever.js';
+
+export interface ProjectRetrieversOptions {
+  /** Scratch folder; the index is written to `<workDir>/index` (and the fake home below it). */
+  workDir: string;
+  /** Maps a result path (relative to `docsDir`) to the dataset's doc key. */
+  docKeyOf: (path: string) => string;
+  /** Embedding provider; default `none` (keyword and graph rows only). */
+  embedder?: EmbedderProvider;
+  /** A ragdocs TOML file to load; default none, so a config lying in the dataset folder is ignored. */
+  configFile?: string;
+  /** Bound on the initial indexing; default 30 minutes. */
+  indexTimeoutMs?: number;
+}
+
+export interface ProjectRetrievers {
+  retrievers: Retriever[];
+  /** Figures about the indexing run, for the report. */
+  info: { documents: number; chunks: number; indexMs: number; embedder: string; notes: string[] };
+  /** Stops the application (releases the index lock). Idempotent. */
+  close(): Promise<void>;
+}
+
+type Weights = { keyword: number; semantic: number; graph: number };
+
+/** A Config that differs from `base` only in the fusion weights (and one result per document). */
+function withWeights(base: Config, weights: Weights): Config {
+  return {
+    ...base,
+    search: {
+      ...base.search,
+      weightKeyword: weights.keyword,
+      weightSemantic: weights.semantic,
+      weightGraph: weights.graph,
+      // Doc-level evaluation: a document's best chunk is its rank; further chunks only crowd it.
+      maxPerDocument: 1,
+    },
+  };
+}
+
+function toRetriever(name: string, service: DocsService, docKeyOf: (path: string) => string): Retriever {
+  return {
+    name,
+    async search(query, k) {
+      if (query.trim() === '') return [];
+      const { results } = await service.query({ query, topN: k });
+      return dedupeKeys(results.map((r) => docKeyOf(r.path)), k);
+    },
+  };
+}
+
+/** Indexes `docsDir` with the real application and returns its retrievers. */
+export async function createProjectRetrievers(docsDir: string, options: ProjectRetrieversOptions): Promise<ProjectRetrievers> {
+  const embedder = options.embedder ?? 'none';
+  const config = loadConfig({
+    cwd: docsDir,
+    env: { RAGDOCS_EMBEDDER: embedder },
+    homeDir: join(options.workDir, 'home'),
+    ignoreConfigFile: options.configFile === undefined,
+    flags: { docs: docsDir, indexDir: join(options.workDir, 'index'), config: options.configFile },
+  });
+  // Built here rather than by the application so the extra services can share the same instance.
+  const embedderInstance = createEmbedder(config.embedder);
+  const app: Application = createApplication({
+    config,
+    logger: pino({ level: 'silent' }),
+    watch: false,
+    rebuild: true,
+    embedder: embedderInstance,
+  });
+  const started = performance.now();
+  try {
+    await app.start();
+    const timeoutMs = options.indexTimeoutMs ?? 30 * 60_000;
+    if (!(await app.manager.waitForIdle(timeoutMs))) {
+      throw new AppError('INTERNAL', `indexing ${docsDir} did not finish within ${Math.round(timeoutMs / 1000)} s`, {
+        hint: 'use --sample-docs N for a smaller run',
+      });
+    }
+  } catch (err) {
+    await app.stop();
+    throw err;
+  }
+  const indexMs = performance.now() - started;
+  const status = app.service.status();
+
+  const { weightKeyword, weightGraph } = config.search;
+  const notes: string[] = status.warnings.slice(0, 5);
+  if (status.warnings.length > 5) notes.push(`… and ${status.warnings.length - 5} more index warnings`);
+  const graph = weightGraph > 0 ? weightGraph : 0.3;
+  const rows: [string, Weights][] = [
+    ['keyword', { keyword: 1, semantic: 0, graph: 0 }],
+    ['keyword+graph', { keyword: 1, semantic: 0, graph }],
+  ];
+  if (embedder !== 'none') {
+    rows.push(['vector', { keyword: 0, semantic: 1, graph: 0 }]);
+    rows.push(['fused', { keyword: weightKeyword, semantic: config.search.weightSemantic, graph: weightGraph }]);
+  } else {
+    notes.push('no embedder: vector and fused rows skipped (fused would equal keyword+graph); try --embedder test');
+  }
+  const retrievers = rows.map(([name, weights]) =>
+    toRetriever(
+      name,
+      createDocsService({ config: withWeights(config, weights), manager: app.manager, embedder: embedderInstance }),
+      options.docKeyOf,
+    ),
+  );
+  return {
+    retrievers,
+    info: { documents: status.documents, chunks: status.chunks, indexMs, embedder: status.embedder, notes },
+    close: () => app.stop(),
+  };
+}

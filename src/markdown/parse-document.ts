@@ -1,0 +1,86 @@
+import { errorMessage } from '../core/errors.js';
+import type { ChunkingOptions, ParsedDocument } from '../core/types.js';
+import { chunkMarkdown, chunkPlainText } from './chunker.js';
+import { extractDocument } from './extract.js';
+import { normalizeTags, readFrontMatter } from './front-matter.js';
+import { splitSourceLines } from './lines.js';
+import { parseTree } from './parse-tree.js';
+
+const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown']);
+
+/**
+ * Parses a Markdown file: front matter, title, headings (with GitHub slugs), links (inline,
+ * reference, wiki), tags and chunks. Pure and total: any string input gives a document;
+ * problems are reported in `warnings` (if the parser itself fails, the file is chunked as
+ * plain text).
+ */
+export function parseMarkdown(path: string, text: string, opts: ChunkingOptions): ParsedDocument {
+  const body = stripBom(text);
+  try {
+    const source = splitSourceLines(body);
+    const tree = parseTree(body, source);
+    const doc = extractDocument(body, source, tree);
+    const front = readFrontMatter(doc.frontMatterSource);
+    const chunks = chunkMarkdown(path, source.lines, doc.blocks, doc.bodyStartLine, opts);
+    const title =
+      front.title ??
+      doc.headings.find((h) => h.depth === 1 && h.text !== '')?.text ??
+      doc.headings.find((h) => h.text !== '')?.text ??
+      titleFromPath(path);
+    return {
+      path,
+      title,
+      tags: normalizeTags([...front.tags, ...doc.tags]),
+      aliases: front.aliases,
+      frontMatter: front.data,
+      headings: doc.headings,
+      links: doc.links,
+      chunks,
+      warnings: [...tree.warnings, ...front.warnings],
+    };
+  } catch (err) {
+    // Defensive: micromark is total on strings, but a bug here must not lose the file.
+    const fallback = parseText(path, body, opts);
+    fallback.warnings.push(`Markdown parsing failed (${errorMessage(err)}); indexed as plain text`);
+    return fallback;
+  }
+}
+
+/** Parses a plain-text file: paragraphs packed into chunks; no headings, links or tags. */
+export function parseText(path: string, text: string, opts: ChunkingOptions): ParsedDocument {
+  const { lines } = splitSourceLines(stripBom(text));
+  return {
+    path,
+    title: titleFromPath(path),
+    tags: [],
+    aliases: [],
+    frontMatter: {},
+    headings: [],
+    links: [],
+    chunks: chunkPlainText(path, lines, opts),
+    warnings: [],
+  };
+}
+
+/** Dispatches on the extension: `.md`/`.markdown` → Markdown, anything else (`.txt`) → text. */
+export function parseDocument(path: string, text: string, opts: ChunkingOptions): ParsedDocument {
+  return MARKDOWN_EXTENSIONS.has(extensionOf(path)) ? parseMarkdown(path, text, opts) : parseText(path, text, opts);
+}
+
+/** The file name without its extension: `notes/My Page.md` → `My Page`. */
+export function titleFromPath(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function extensionOf(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
+
+// A byte-order mark is encoding, not content; micromark skips it too.
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

@@ -1,0 +1,26 @@
+import { homedir } from 'node:os';
+import pino from 'pino';
+import { createApplication, type Application } from '../../src/app/application.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import type { Embedder } from '../../src/embed/embedder.js';
+
+/** Config for a test: real loadConfig with flags only (no env, no user files). */
+export function testConfig(docs: string, indexDir: string, extra: { config?: string; env?: Record<string, string> } = {}): Config {
+  return loadConfig({ cwd: docs, env: extra.env ?? {}, homeDir: homedir(), flags: { docs, indexDir, config: extra.config } });
+}
+
+/** A started application (no watcher unless asked) that is idle; call `stop()` when done. */
+export async function startApp(config: Config, opts: { watch?: boolean; embedder?: Embedder | null; rebuild?: boolean } = {}): Promise<Application> {
+  const app = createApplication({
+    config,
+    logger: pino({ level: 'silent' }),
+    watch: opts.watch ?? false,
+    embedder: opts.embedder,
+    rebuild: opts.rebuild ?? false,
+  });
+  await app.start();
+  const idle = await app.manager.waitForIdle(30_000);
+  if (!idle) throw new Error('application did not become idle within 30 s');
+  return app;
+}
