@@ -17,12 +17,12 @@ async function status(server: SpawnedServer): Promise<any> {
   return (await server.callTool('index_status')).structuredContent;
 }
 
-/** Quiet: every instance idle and on the same generation. */
-async function waitQuiet(servers: SpawnedServer[], timeoutMs = 30_000): Promise<any[]> {
-  return waitFor('instances to settle on one generation', async () => {
+/** Quiet: every instance idle, on the same generation, holding `documents` documents. */
+async function waitQuiet(servers: SpawnedServer[], documents: number, timeoutMs = 30_000): Promise<any[]> {
+  return waitFor(`instances to settle on one generation with ${documents} documents`, async () => {
     const all = await Promise.all(servers.map(status));
     const gens = new Set(all.map((s) => s.generation));
-    const idle = all.every((s) => s.pending_files === 0 && (s.state === 'ready' || s.state === 'degraded'));
+    const idle = all.every((s) => s.pending_files === 0 && s.state === 'ready' && s.documents === documents);
     return idle && gens.size === 1 ? all : null;
   }, timeoutMs, 100);
 }
@@ -48,7 +48,7 @@ describe('several instances on one folder', () => {
       [0, 1, 2, 3].map(() => spawnServer({ docs, env })),
     );
     try {
-      await waitQuiet(servers);
+      await waitQuiet(servers, 20);
       for (const server of servers) {
         const res = await server.callTool('query_documents', { query: 'tokseed7x' });
         assert.equal(res.structuredContent.results[0]?.path, 'seed-7.md');
@@ -68,7 +68,7 @@ describe('several instances on one folder', () => {
     const env = { RAGDOCS_EMBEDDER: 'test' };
     const servers = await Promise.all([0, 1, 2].map(() => spawnServer({ docs, indexDir, env })));
     try {
-      const initial = await waitQuiet(servers);
+      const initial = await waitQuiet(servers, 10);
       const initialChunks = initial[0].chunks as number;
       for (let i = 0; i < 50; i++) writeFileSync(join(docs, `new-${i}.md`), `# New ${i}\n\nFresh page with tokfresh${i}q inside.\n`);
       const edits: number[] = [];
@@ -78,7 +78,16 @@ describe('several instances on one folder', () => {
       }
       for (let i = 0; i < 5; i++) writeFileSync(join(docs, `new-${i}.md`), `# New ${i}\n\nEdited twice with tokedit${i}q inside.\n`);
       for (let i = 45; i < 50; i++) rmSync(join(docs, `new-${i}.md`));
-      const settled = await waitQuiet(servers, 60_000);
+      // 10 seeds + 45 of the 50 new files; wait until every edit is visible too.
+      await waitQuiet(servers, 55, 60_000);
+      await waitFor('the last edits to reach every instance', async () => {
+        for (const server of servers) {
+          const res = await server.callTool('query_documents', { query: 'Edited twice tokedit4q', top_n: 1 });
+          if (!/Edited twice/.test(res.structuredContent.results[0]?.content ?? '')) return false;
+        }
+        return true;
+      }, 30_000, 100);
+      const settled = await waitQuiet(servers, 55, 30_000);
 
       const onDisk = readdirSync(docs).filter((f) => f.endsWith('.md')).sort();
       for (const server of servers) {
@@ -114,7 +123,7 @@ describe('several instances on one folder', () => {
     seed(docs, 3);
     const server = await spawnServer({ docs, indexDir });
     try {
-      await waitQuiet([server]);
+      await waitQuiet([server], 3);
       const lockFile = await openLockFile(indexDir, { instanceId: 'test-holder' });
       const handle = await lockFile.acquire('exclusive', { timeoutMs: 5000 });
       writeFileSync(join(docs, 'waiting.md'), '# Waiting\n\nThe toklockwait token.\n');
@@ -145,7 +154,7 @@ describe('several instances on one folder', () => {
     seed(docs, 50);
     const [writer, follower] = await Promise.all([spawnServer({ docs, indexDir }), spawnServer({ docs, indexDir })]);
     try {
-      await waitQuiet([writer, follower]);
+      await waitQuiet([writer, follower], 50);
       let queries = 0;
       let failures = 0;
       let stop = false;
@@ -157,7 +166,7 @@ describe('several instances on one folder', () => {
         }
       })();
       for (let i = 0; i < 200; i++) writeFileSync(join(docs, `bulk-${i}.md`), `# Bulk ${i}\n\nBulk page tokbulk${i}z with more seed page mentions.\n`);
-      await waitQuiet([writer, follower], 60_000);
+      await waitQuiet([writer, follower], 250, 60_000);
       stop = true;
       await loop;
       assert.ok(queries > 10, `only ${queries} queries ran`);
