@@ -89,15 +89,16 @@ function definitionsAppendix(
   slice: string,
   first: number,
   end: number,
-  definitions: ReadonlyMap<string, number>,
+  definitions: ReadonlyMap<string, readonly number[]>,
   lines: readonly string[],
 ): string {
   if (definitions.size === 0) return '';
   const needed = new Set<number>();
   REFERENCE_LABEL.lastIndex = 0;
   for (let m = REFERENCE_LABEL.exec(slice); m !== null; m = REFERENCE_LABEL.exec(slice)) {
-    const line = definitions.get(normalizeLabel(m[1] ?? ''));
-    if (line !== undefined && (line < first || line >= end)) needed.add(line);
+    for (const line of definitions.get(normalizeLabel(m[1] ?? '')) ?? []) {
+      if (line < first || line >= end) needed.add(line);
+    }
   }
   if (needed.size === 0) return '';
   return `\n\n${[...needed].map((i) => lines[i] ?? '').join('\n')}\n`;

@@ -28,8 +28,8 @@ export interface SegmentPlan {
   starts: number[];
   /** True when a cut had to be forced (structure of that part may be approximate). */
   forced: boolean;
-  /** Candidate link reference definitions: normalized label → 0-based line. First wins. */
-  definitions: Map<string, number>;
+  /** Candidate link reference definitions: normalized label → 0-based lines. */
+  definitions: Map<string, number[]>;
 }
 
 const FENCE_OPEN = /^\s*(`{3,}|~{3,})(.*)$/;
@@ -72,8 +72,9 @@ const LONE_TAG = /^(?:<[a-z][a-z0-9-]*(?:\s+[^<>]*)?\/?>|<\/[a-z][a-z0-9-]*\s*>)
 /**
  * What ends an HTML block starting on `line`: a string to find, 'blank' (a blank line), or
  * null when the line does not start an HTML block (`<span>text` is a paragraph).
+ * `canInterrupt` is false when the previous line may be paragraph text.
  */
-export function htmlTerminator(line: string): string | null {
+export function htmlTerminator(line: string, canInterrupt = true): string | null {
   const t = line.trimStart().toLowerCase();
   if (t.startsWith('<!--')) return '-->';
   if (t.startsWith('<?')) return '?>';
@@ -81,7 +82,8 @@ export function htmlTerminator(line: string): string | null {
   if (/^<![a-z]/.test(t)) return '>';
   const raw = /^<(script|pre|style|textarea)(?:[\s>]|$)/.exec(t);
   if (raw !== null) return `</${raw[1] ?? 'pre'}>`;
-  return BLOCK_TAG.test(t) || LONE_TAG.test(t) ? 'blank' : null;
+  // A lone tag cannot interrupt a paragraph: after one it is paragraph text.
+  return BLOCK_TAG.test(t) || (canInterrupt && LONE_TAG.test(t)) ? 'blank' : null;
 }
 
 /** micromark's label normalization (case-folded, whitespace collapsed). */
@@ -98,7 +100,7 @@ export function findFrontMatterEnd(lines: readonly string[]): number {
 
 export function planSegments(lines: readonly string[], limits: SegmentLimits = DEFAULT_SEGMENT_LIMITS): SegmentPlan {
   const starts = [0];
-  const definitions = new Map<string, number>();
+  const definitions = new Map<string, number[]>();
   let forced = false;
   let segStart = 0;
   let segChars = 0;
@@ -106,7 +108,7 @@ export function planSegments(lines: readonly string[], limits: SegmentLimits = D
   let html: string | null = null;
   let prevBlank = false;
   let prevOrderedDelim: string | null = null;
-  let prevAllowsDefinition = true;
+  let prevEndsBlock = true;
   let lastIndented = false;
   const first = findFrontMatterEnd(lines) + 1;
   for (let i = 0; i < first; i++) segChars += (lines[i]?.length ?? 0) + 1;
@@ -119,18 +121,15 @@ export function planSegments(lines: readonly string[], limits: SegmentLimits = D
       segChars += line.length + 1;
       prevBlank = false;
       prevOrderedDelim = null;
-      prevAllowsDefinition = fence === null;
+      prevEndsBlock = fence === null;
       continue;
     }
     if (html !== null) {
       if (html === 'blank' ? blank : line.toLowerCase().includes(html)) html = null;
-      // `<span>text` may well be a paragraph, whose next lines can open a fence: assume so.
-      else if (html === 'blank') fence = matchFenceOpen(line);
-      if (fence !== null) html = null;
       segChars += line.length + 1;
       prevBlank = blank;
       prevOrderedDelim = null;
-      prevAllowsDefinition = blank || html === null;
+      prevEndsBlock = blank || html === null;
       continue;
     }
 
@@ -159,14 +158,15 @@ export function planSegments(lines: readonly string[], limits: SegmentLimits = D
     }
     segChars += line.length + 1;
 
-    const definition: RegExpExecArray | null = prevAllowsDefinition ? DEFINITION.exec(line) : null;
+    // Definitions and lone HTML tags cannot interrupt a paragraph.
+    const prevEndedBlock: boolean = prevEndsBlock;
+    const definition: RegExpExecArray | null = prevEndedBlock ? DEFINITION.exec(line) : null;
     if (definition !== null && definition[1] !== undefined) {
       const label = normalizeLabel(definition[1]);
-      if (label !== '' && !definitions.has(label)) definitions.set(label, i);
+      // Keep every candidate: the first one may turn out to be paragraph text.
+      if (label !== '') definitions.set(label, [...(definitions.get(label) ?? []), i]);
     }
-    prevAllowsDefinition = blank || definition !== null || ATX_HEADING.test(line) || ENDS_BLOCK.test(line);
-    // Only a run that began with item 1 is followed: micromark does not always start a
-    // list at another number (after indented code, for one).
+    prevEndsBlock = blank || definition !== null || ATX_HEADING.test(line) || ENDS_BLOCK.test(line);
     const chained: boolean = ordered !== null && (ordered[1] === '1' || prevOrderedDelim === ordered[2]);
     prevOrderedDelim = chained ? (ordered?.[2] ?? null) : null;
     prevBlank = blank;
@@ -175,7 +175,7 @@ export function planSegments(lines: readonly string[], limits: SegmentLimits = D
       const opened = matchFenceOpen(line);
       if (opened !== null) fence = opened;
       else if (HTML_START.test(line)) {
-        const end = htmlTerminator(line);
+        const end = htmlTerminator(line, prevEndedBlock);
         const rest = line.trimStart().slice(2).toLowerCase();
         html = end !== null && end !== 'blank' && rest.includes(end) ? null : end;
       }

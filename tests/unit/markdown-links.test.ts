@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Link } from '../../src/core/types.js';
+import {
+  chunkingFingerprint,
+  documentNames,
+  parseDocument,
+  parseText,
+  resolveLink,
+  type LinkLookup,
+} from '../../src/markdown/index.js';
+
+function createLookup(paths: string[], names: Record<string, string> = {}): LinkLookup {
+  const set = new Set(paths);
+  return { hasPath: (p) => set.has(p), byName: (n) => names[n] };
+}
+
+const md = (target: string, heading?: string): Link => ({ kind: 'inline', target, line: 1, ...(heading ? { heading } : {}) });
+const wiki = (target: string): Link => ({ kind: 'wiki', target, line: 1 });
+
+describe('resolveLink', () => {
+  const lookup = createLookup(['a/b.md', 'a/c/d.md', 'top.md', 'a/notes.md', 'guide/index.md', 'x.txt'], {
+    'my page': 'a/b.md',
+    alias: 'a/c/d.md',
+  });
+
+  test('relative to the linking file, with ./ and ../', () => {
+    assert.equal(resolveLink('a/x.md', md('b.md'), lookup), 'a/b.md');
+    assert.equal(resolveLink('a/x.md', md('./c/d.md'), lookup), 'a/c/d.md');
+    assert.equal(resolveLink('a/c/z.md', md('../b.md', 'h'), lookup), 'a/b.md');
+    assert.equal(resolveLink('a/c/z.md', md('../../top.md'), lookup), 'top.md');
+    assert.equal(resolveLink('top.md', md('x.txt'), lookup), 'x.txt');
+  });
+
+  test('a leading / is the documents root', () => {
+    assert.equal(resolveLink('a/c/z.md', md('/top.md'), lookup), 'top.md');
+  });
+
+  test('escaping the root is null', () => {
+    assert.equal(resolveLink('a/x.md', md('../../top.md'), lookup), null);
+    assert.equal(resolveLink('top.md', md('../top.md'), lookup), null);
+  });
+
+  test('.md appended; folders resolve to index.md', () => {
+    assert.equal(resolveLink('a/x.md', md('notes'), lookup), 'a/notes.md');
+    assert.equal(resolveLink('top.md', md('guide/'), lookup), 'guide/index.md');
+  });
+
+  test('URLs, anchors and missing files are null', () => {
+    for (const target of ['https://x.org/a.md', 'mailto:a@b.c', '//cdn.x/a.md', '#section', '', 'missing.md']) {
+      assert.equal(resolveLink('a/x.md', md(target), lookup), null, target);
+    }
+    assert.equal(resolveLink('a/x.md', md('', 'local'), lookup), null);
+  });
+
+  test('wikilinks by name, title or alias, case-insensitively; paths as a fallback', () => {
+    assert.equal(resolveLink('top.md', wiki('My Page'), lookup), 'a/b.md');
+    assert.equal(resolveLink('top.md', wiki('ALIAS'), lookup), 'a/c/d.md');
+    assert.equal(resolveLink('top.md', wiki('a/notes'), lookup), 'a/notes.md');
+    assert.equal(resolveLink('top.md', wiki('Nobody'), lookup), null);
+    assert.equal(resolveLink('top.md', wiki(''), lookup), null);
+  });
+});
+
+describe('documentNames', () => {
+  test('base name, path without extension, title and aliases, lower-cased and unique', () => {
+    assert.deepEqual(documentNames({ path: 'notes/My Page.md', title: 'My Page', aliases: ['MP', ' Other '] }), [
+      'my page',
+      'notes/my page',
+      'mp',
+      'other',
+    ]);
+  });
+});
+
+describe('parseText and parseDocument', () => {
+  test('plain text: paragraphs packed up to maxChars, title from the file name', () => {
+    const para = (i: number) => `Paragraph ${i} has a few words [not](a-link.md) #nottag.`;
+    const text = [para(1), para(2), para(3), para(4)].join('\n\n');
+    const doc = parseText('notes/readme.txt', text, { minChars: 0, maxChars: 130 });
+    assert.equal(doc.title, 'readme');
+    assert.deepEqual(doc.links, []);
+    assert.deepEqual(doc.tags, []);
+    assert.deepEqual(doc.headings, []);
+    assert.deepEqual(doc.chunks.map((c) => [c.startLine, c.endLine, c.headingPath]), [
+      [1, 3, []],
+      [5, 7, []],
+    ]);
+  });
+
+  test('dispatch on extension', () => {
+    const text = '# Heading\n\n[[Link]]\n';
+    const opts = { minChars: 0, maxChars: 100 };
+    assert.equal(parseDocument('a.md', text, opts).links.length, 1);
+    assert.equal(parseDocument('a.MARKDOWN', text, opts).headings.length, 1);
+    assert.equal(parseDocument('a.txt', text, opts).links.length, 0);
+    assert.equal(parseDocument('a.txt', text, opts).title, 'a');
+  });
+});
+
+describe('chunkingFingerprint', () => {
+  test('changes with the options and is stable otherwise', () => {
+    const a = chunkingFingerprint({ minChars: 100, maxChars: 1000 });
+    assert.equal(a, chunkingFingerprint({ minChars: 100, maxChars: 1000 }));
+    assert.notEqual(a, chunkingFingerprint({ minChars: 100, maxChars: 1001 }));
+    assert.notEqual(a, chunkingFingerprint({ minChars: 99, maxChars: 1000 }));
+    assert.ok(a.length < 80);
+  });
+});
