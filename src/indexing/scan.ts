@@ -45,8 +45,7 @@ export async function scanDocuments(rootReal: string, filter: PathFilter, startD
         continue;
       }
       if (entry.isSymbolicLink()) {
-        if (!filter.includesFile(docPath)) continue;
-        const found = await statSymlinkedFile(rootReal, full, docPath, warnings);
+        const found = await statSymlink(rootReal, full, docPath, filter, warnings);
         if (found) files.push(found);
         continue;
       }
@@ -63,19 +62,28 @@ export async function scanDocuments(rootReal: string, filter: PathFilter, startD
   return { files, warnings };
 }
 
-async function statSymlinkedFile(rootReal: string, full: string, docPath: string, warnings: string[]): Promise<ScannedFile | null> {
+/** A symlinked document, or null (with a warning when the user would want to know why). */
+async function statSymlink(rootReal: string, full: string, docPath: string, filter: PathFilter, warnings: string[]): Promise<ScannedFile | null> {
+  let target: string;
   try {
-    const target = await realpath(full);
-    if (!isInsideRoot(rootReal, target, sep)) {
-      warnings.push(`${docPath}: symlink points outside the documents root; skipped`);
-      return null;
-    }
-    const st = await stat(target);
-    if (!st.isFile()) return null;
-    return { path: docPath, size: st.size, mtimeMs: st.mtimeMs };
+    target = await realpath(full);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    warnings.push(`${docPath}: broken or looping symlink skipped (${code ?? 'error'})`);
+    const what = code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'broken symlink' : `unreadable symlink (${code ?? 'error'})`;
+    if (code === 'ELOOP' || filter.includesFile(docPath)) warnings.push(`${docPath}: ${what}; skipped`);
     return null;
   }
+  const st = await stat(target).catch(() => null);
+  if (st === null) return null;
+  if (st.isDirectory()) {
+    // Not followed: that is what keeps a link to a parent folder from looping forever.
+    if (!filter.excludesDir(docPath)) warnings.push(`${docPath}: symlinked folder not followed (symlinked folders are never indexed, which also rules out loops)`);
+    return null;
+  }
+  if (!st.isFile() || !filter.includesFile(docPath)) return null;
+  if (!isInsideRoot(rootReal, target, sep)) {
+    warnings.push(`${docPath}: symlink points outside the documents root; skipped`);
+    return null;
+  }
+  return { path: docPath, size: st.size, mtimeMs: st.mtimeMs };
 }

@@ -26,6 +26,7 @@ describe('bad inputs get clear errors and the server keeps serving', () => {
     const para = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt.\n\n';
     writeFileSync(join(docs, 'huge.md'), '# Huge\n\n' + para.repeat(Math.ceil((10 * 1024 * 1024 + 1000) / para.length)));
     symlinkSync(join(docs, 'sub'), join(docs, 'sub', 'loop'));
+    symlinkSync(join(docs, 'selfloop.md'), join(docs, 'selfloop.md'));
     symlinkSync(join(outside, 'secret.md'), join(docs, 'escape.md'));
     app = await startApp(testConfig(docs, join(tmp.dir, 'index')));
     mcp = await connectClient(app.service);
@@ -46,6 +47,8 @@ describe('bad inputs get clear errors and the server keeps serving', () => {
     assert.match(warnings, /huge\.md.*MB.*max_file_mb|huge\.md.*limit/);
     assert.match(warnings, /latin1\.md.*UTF-8/);
     assert.match(warnings, /escape\.md.*outside/);
+    assert.match(warnings, /sub\/loop: symlinked folder not followed/);
+    assert.match(warnings, /selfloop\.md: symlink loop/);
     const list = await mcp.call('list_documents');
     const paths = (list.structuredContent as any).documents.map((d: any) => d.path).sort();
     assert.deepEqual(paths, ['empty.md', 'good.md', 'latin1.md']);
