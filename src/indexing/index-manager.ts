@@ -1,3 +1,4 @@
+import { watch as watchFs, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
@@ -41,6 +42,9 @@ export class IndexManager {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
   private followTimer: NodeJS.Timeout | null = null;
+  private followKick: NodeJS.Timeout | null = null;
+  private following = false;
+  private manifestWatcher: FSWatcher | null = null;
   private closed = false;
   private state: IndexState = 'loading';
   private lastError: string | null = null;
@@ -81,6 +85,8 @@ export class IndexManager {
     await this.open();
     if (this.followTimer) clearTimeout(this.followTimer);
     this.followTimer = null;
+    this.manifestWatcher?.close();
+    this.manifestWatcher = null;
     this.state = this.store.degradedReason ? 'degraded' : 'ready';
     this.store.lockHolder = await this.store.currentLockHolder();
   }
@@ -163,6 +169,8 @@ export class IndexManager {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.followTimer) clearTimeout(this.followTimer);
+    if (this.followKick) clearTimeout(this.followKick);
+    this.manifestWatcher?.close();
     this.pending.clear();
     await this.draining?.catch(() => undefined);
     await this.store.close();
@@ -286,21 +294,53 @@ export class IndexManager {
     this.retryTimer.unref();
   }
 
-  /** Followers poll the manifest cheaply and load a newer generation between requests. */
+  /**
+   * Followers notice new generations two ways: an fs.watch on the index dir (immediate where the
+   * OS supports it) and a cheap poll of the manifest as the fallback (network file systems, missed
+   * events). Either way the load happens between requests and is swapped in whole.
+   */
   private scheduleFollow(): void {
     if (this.closed) return;
-    this.followTimer = setTimeout(() => {
-      this.followTimer = null;
-      if (this.draining || this.closed) return this.scheduleFollow();
-      this.store
-        .loadNewer()
-        .then((newer) => {
-          if (newer && !this.draining) this.absorbLoad(newer);
-        })
-        .catch((err) => this.recordError('could not load the newer index generation', err))
-        .finally(() => this.scheduleFollow());
-    }, this.opts.followIntervalMs ?? 500);
+    if (this.manifestWatcher === null) this.watchManifest();
+    this.followTimer = setTimeout(() => this.followNow(), this.opts.followIntervalMs ?? 500);
     this.followTimer.unref();
+  }
+
+  private followNow(): void {
+    if (this.followTimer) clearTimeout(this.followTimer);
+    this.followTimer = null;
+    if (this.closed) return;
+    if (this.following || this.draining) return this.scheduleFollow();
+    this.following = true;
+    this.store
+      .loadNewer()
+      .then((newer) => {
+        if (newer && !this.draining) this.absorbLoad(newer);
+      })
+      .catch((err) => this.recordError('could not load the newer index generation', err))
+      .finally(() => {
+        this.following = false;
+        this.scheduleFollow();
+      });
+  }
+
+  private watchManifest(): void {
+    try {
+      this.manifestWatcher = watchFs(this.opts.config.index.dir, { persistent: false }, (_event, name) => {
+        if (name !== null && String(name) !== 'manifest.json') return;
+        // Coalesce the burst of events one atomic rename produces.
+        if (this.followKick) return;
+        this.followKick = setTimeout(() => {
+          this.followKick = null;
+          this.followNow();
+        }, 10);
+        this.followKick.unref();
+      });
+      this.manifestWatcher.on('error', () => undefined);
+    } catch {
+      // No fs.watch here (or the dir vanished): the poll still follows.
+      this.manifestWatcher = null;
+    }
   }
 
   private isIdle(): boolean {
