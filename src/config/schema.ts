@@ -48,7 +48,7 @@ const searchShape = {
   default_top_n: z.int().min(1).max(100).default(5),
   bm25_k1: z.number().min(0).max(100).default(1.2),
   bm25_b: z.number().min(0).max(1).default(0.75),
-  title_boost: z.number().min(0).max(1000).default(3),
+  title_boost: z.number().min(0).max(1000).default(6),
   heading_boost: z.number().min(0).max(1000).default(2),
   dedup_threshold: z.number().min(0).max(1).default(0.92),
 };

@@ -47,7 +47,7 @@ export class Corpus {
   /** Bumped on every apply; lets callers cache per-version derived data. */
   version = 0;
   /** Set by apply/load, cleared by the persister once it has written them. */
-  readonly dirty = { vectors: true, chunkShards: new Set<string>(ALL_SHARDS) };
+  readonly dirty = { vectors: true, shards: new Set<string>(ALL_SHARDS) };
   /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
   keepable = true;
   /** Keyword segment ids already on disk, by blob name (segments are immutable: same id, same bytes). */
@@ -81,16 +81,18 @@ export class Corpus {
     for (const t of change.touched) {
       const entry = this.files.get(t.path);
       if (entry) this.files.set(t.path, { ...entry, size: t.size, mtimeMs: t.mtimeMs });
+      this.dirty.shards.add(shardOf(t.path));
     }
     for (const s of change.skipped) {
       removedChunkIds.push(...this.removeDocument(s.path));
       this.skipped.set(s.path, s);
+      this.dirty.shards.add(shardOf(s.path));
     }
     const keywordDocs: KeywordDoc[] = [];
     for (const prepared of change.upserts) {
       const { doc, entry } = prepared;
       const previous = this.docs.get(doc.path);
-      this.skipped.delete(doc.path);
+      if (this.skipped.delete(doc.path)) this.dirty.shards.add(shardOf(doc.path));
       if (previous) {
         this.forgetNames(previous);
         const keep = new Set(doc.chunks.map((c) => c.id));
@@ -114,7 +116,7 @@ export class Corpus {
       this.docs.set(doc.path, meta);
       this.files.set(doc.path, { ...entry, chunkIds: meta.chunkIds });
       this.rememberNames(meta);
-      this.dirty.chunkShards.add(chunkShardOf(doc.path));
+      this.dirty.shards.add(shardOf(doc.path));
       const headingsText = doc.headings.map((h) => h.text).join('\n');
       for (const chunk of doc.chunks) {
         const old = this.chunks.get(chunk.id);
@@ -131,8 +133,8 @@ export class Corpus {
       if (this.vector) for (const id of removedChunkIds) this.vector.remove(id);
     }
     if (keywordDocs.length > 0) this.keyword.upsert(keywordDocs);
-    // Compaction rebuilds the base segment; doing it here keeps the recent segment (rebuilt on
-    // every upsert) small. TODO(background): move to a worker with compactKeywordSnapshot.
+    // upsert/remove merge segments themselves (amortised O(log n) per doc); a full compaction is
+    // only due when masked copies dominate. TODO(background): move to a worker with compactKeywordSnapshot.
     if (this.keyword.needsCompaction()) this.keyword.compact();
     if (membershipChanged) this.resolveAllLinks();
     else for (const u of change.upserts) this.resolveLinksOf(u.entry.path);
@@ -147,12 +149,10 @@ export class Corpus {
   /** Called once everything is on disk: only later changes make blobs dirty again. */
   markClean(): void {
     this.dirty.vectors = false;
-    this.dirty.chunkShards.clear();
+    this.dirty.shards.clear();
     this.keepable = true;
-    const kw = this.keyword.toJSON();
     this.persistedSegmentBlob.clear();
-    if (kw.base) this.persistedSegmentBlob.set('keyword-base.json', kw.base.id);
-    if (kw.recent) this.persistedSegmentBlob.set('keyword-recent.json', kw.recent.id);
+    for (const id of this.keyword.segmentIds()) this.persistedSegmentBlob.set(keywordSegmentBlob(id), id);
   }
 
   /** Path of the document a chunk belongs to. */
@@ -183,7 +183,7 @@ export class Corpus {
     this.forgetNames(meta);
     for (const id of meta.chunkIds) this.forgetChunk(id);
     this.graph.removeDocument(path);
-    this.dirty.chunkShards.add(chunkShardOf(path));
+    this.dirty.shards.add(shardOf(path));
     return meta.chunkIds;
   }
 
@@ -222,11 +222,19 @@ export class Corpus {
   }
 }
 
-/** Chunks are persisted in shards keyed by document path, so an edit rewrites one shard. */
-export const CHUNK_SHARDS = 16;
-const ALL_SHARDS = Array.from({ length: CHUNK_SHARDS }, (_, i) => i.toString(16));
-export function chunkShardOf(path: string): string {
+/** Blob name of a keyword segment: named by its content id, so an unchanged segment keeps its blob. */
+export function keywordSegmentBlob(segmentId: string): string {
+  return `keyword-seg-${segmentId.slice(0, 32)}.json`;
+}
+
+/**
+ * The file table and the chunks are persisted in shards keyed by document path, so an edit
+ * rewrites one shard of each instead of the whole table.
+ */
+export const SHARDS = 32;
+const ALL_SHARDS = Array.from({ length: SHARDS }, (_, i) => i.toString(16));
+export function shardOf(path: string): string {
   let h = 0;
   for (let i = 0; i < path.length; i++) h = (h * 31 + path.charCodeAt(i)) >>> 0;
-  return (h % CHUNK_SHARDS).toString(16);
+  return (h % SHARDS).toString(16);
 }

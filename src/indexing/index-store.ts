@@ -10,7 +10,7 @@ import { loadGenerationWithFallback } from '../storage/read.js';
 import { openLockFile, readLockHolder, type LockFile, type LockHandle } from '../storage/lock.js';
 import { detectNetworkFilesystem } from '../storage/fs-detect.js';
 import { Corpus } from './corpus.js';
-import { corpusFromBlobs, corpusToBlobs, indexFingerprint, type IndexFingerprint } from './persist.js';
+import { corpusFromBlobs, corpusToBlobs, indexFingerprint, ParsedBlobCache, type IndexFingerprint } from './persist.js';
 
 export interface StoreLoadResult {
   corpus: Corpus;
@@ -47,6 +47,7 @@ export class IndexStore {
   private manifest: Manifest | null = null;
   private lockFile: LockFile | null = null;
   private readonly fingerprint: IndexFingerprint;
+  private readonly parsedCache = new ParsedBlobCache();
 
   constructor(private readonly opts: IndexStoreOptions) {
     this.fingerprint = indexFingerprint(opts.config, opts.embedder);
@@ -165,11 +166,18 @@ export class IndexStore {
       warnings.push(`${mismatch}; rebuilding the index from the documents`);
       return null;
     }
+    const dir = this.opts.config.index.dir;
     try {
-      const loaded = await loadGenerationWithFallback(this.opts.config.index.dir, manifest);
+      // Only shards whose checksum changed since the last load are read again.
+      let loaded = await loadGenerationWithFallback(dir, manifest, { names: this.parsedCache.missing(manifest.blobs) });
+      if (loaded.source !== 'current' || loaded.manifest !== manifest) {
+        this.parsedCache.clear();
+        loaded = await loadGenerationWithFallback(dir, loaded.manifest);
+      }
       warnings.push(...loaded.warnings);
       const refs = loaded.source === 'current' ? loaded.manifest.blobs : (loaded.manifest.previous?.blobs ?? {});
-      const corpus = await corpusFromBlobs(this.opts.config.index.dir, loaded.blobs, refs, this.fingerprint, loaded.source === 'current');
+      const cache = loaded.source === 'current' ? this.parsedCache : undefined;
+      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, loaded.source === 'current', cache);
       return { corpus, generation: loaded.manifest.generation, manifest: loaded.manifest, warnings };
     } catch (err) {
       if (!isAppError(err) || (err.code !== 'INDEX_CORRUPT' && err.code !== 'INDEX_FORMAT')) throw err;

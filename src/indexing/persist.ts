@@ -6,13 +6,13 @@ import type { Config } from '../config/types.js';
 import { AppError, errorMessage } from '../core/errors.js';
 import type { Chunk, DocumentMeta, FileEntry } from '../core/types.js';
 import type { Embedder } from '../embed/embedder.js';
-import { loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentSnapshot } from '../indices/keyword.js';
+import { KEYWORD_FORMAT_VERSION, loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentSnapshot } from '../indices/keyword.js';
 import { loadVectorIndex } from '../indices/vector.js';
 import { loadLinkGraph } from '../indices/graph.js';
 import { chunkingFingerprint } from '../markdown/index.js';
 import { generationDir } from '../storage/layout.js';
 import type { BlobRef, Manifest } from '../storage/manifest.js';
-import { CHUNK_SHARDS, chunkShardOf, Corpus, type SkippedFile } from './corpus.js';
+import { SHARDS, shardOf, Corpus, keywordSegmentBlob, type SkippedFile } from './corpus.js';
 
 /** What must match for a persisted index to be reusable as is. */
 export interface IndexFingerprint {
@@ -30,19 +30,18 @@ export function indexFingerprint(config: Config, embedder: Embedder | null): Ind
     embedder: embedder === null ? 'none' : `${embedder.id}/${embedder.dimension}`,
     dimension: embedder?.dimension ?? null,
     chunking: chunkingFingerprint(config.chunking),
-    keyword: JSON.stringify(keywordParams),
+    // The format is part of it so that an index written by an older keyword format is rebuilt.
+    keyword: JSON.stringify({ ...keywordParams, format: KEYWORD_FORMAT_VERSION }),
     keywordParams,
   };
 }
 
-const FILES_BLOB = 'files.json';
 const GRAPH_BLOB = 'graph.json';
 const KW_STATE_BLOB = 'keyword.json';
-const KW_BASE_BLOB = 'keyword-base.json';
-const KW_RECENT_BLOB = 'keyword-recent.json';
 const VECTORS_BLOB = 'vectors.hnsw';
 const VECTORS_META_BLOB = 'vectors-meta.json';
 const chunkBlob = (shard: string): string => `chunks-${shard}.json`;
+const filesBlob = (shard: string): string => `files-${shard}.json`;
 
 interface FilesBlob {
   files: FileEntry[];
@@ -52,11 +51,11 @@ interface FilesBlob {
 
 interface KeywordStateBlob {
   format: 'ragdocs-keyword';
-  version: 1;
+  version: typeof KEYWORD_FORMAT_VERSION;
   settings: string;
   removed: string[];
-  base: string | null;
-  recent: string | null;
+  /** Segment ids, oldest first; each is stored in the blob `keywordSegmentBlob(id)`. */
+  segments: string[];
 }
 
 /**
@@ -74,25 +73,38 @@ export async function corpusToBlobs(
   const canKeep = (name: string): boolean => corpus.keepable && base?.blobs[name] !== undefined;
   const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
-  const files: FilesBlob = { files: [...corpus.files.values()], docs: [...corpus.docs.values()], skipped: [...corpus.skipped.values()] };
-  newBlobs[FILES_BLOB] = json(files);
   newBlobs[GRAPH_BLOB] = json(corpus.graph.toJSON());
 
-  const byShard = new Map<string, Chunk[]>();
+  const dirty = (shard: string): boolean =>
+    corpus.dirty.shards.has(shard) || !canKeep(chunkBlob(shard)) || !canKeep(filesBlob(shard));
+  const shards = new Map<string, { files: FilesBlob; chunks: Chunk[] }>();
+  const shardFor = (path: string): { files: FilesBlob; chunks: Chunk[] } | null => {
+    const shard = shardOf(path);
+    if (!dirty(shard)) return null;
+    let entry = shards.get(shard);
+    if (!entry) shards.set(shard, (entry = { files: { files: [], docs: [], skipped: [] }, chunks: [] }));
+    return entry;
+  };
   for (const meta of corpus.docs.values()) {
-    const shard = chunkShardOf(meta.path);
-    let list = byShard.get(shard);
-    if (!list) byShard.set(shard, (list = []));
+    const entry = shardFor(meta.path);
+    if (!entry) continue;
+    entry.files.docs.push(meta);
     for (const id of meta.chunkIds) {
       const chunk = corpus.chunks.get(id);
-      if (chunk) list.push(chunk);
+      if (chunk) entry.chunks.push(chunk);
     }
   }
-  for (let i = 0; i < CHUNK_SHARDS; i++) {
+  for (const f of corpus.files.values()) shardFor(f.path)?.files.files.push(f);
+  for (const s of corpus.skipped.values()) shardFor(s.path)?.files.skipped.push(s);
+  for (let i = 0; i < SHARDS; i++) {
     const shard = i.toString(16);
-    const name = chunkBlob(shard);
-    if (!corpus.dirty.chunkShards.has(shard) && canKeep(name)) keepBlobs.push(name);
-    else newBlobs[name] = json(byShard.get(shard) ?? []);
+    if (!dirty(shard)) {
+      keepBlobs.push(chunkBlob(shard), filesBlob(shard));
+      continue;
+    }
+    const entry = shards.get(shard);
+    newBlobs[chunkBlob(shard)] = json(entry?.chunks ?? []);
+    newBlobs[filesBlob(shard)] = json(entry?.files ?? { files: [], docs: [], skipped: [] });
   }
 
   const kw = corpus.keyword.toJSON();
@@ -101,13 +113,12 @@ export async function corpusToBlobs(
     version: kw.version,
     settings: kw.settings,
     removed: kw.removed,
-    base: kw.base?.id ?? null,
-    recent: kw.recent?.id ?? null,
+    segments: kw.segments.map((segment) => segment.id),
   };
   newBlobs[KW_STATE_BLOB] = json(state);
-  for (const [name, segment] of [[KW_BASE_BLOB, kw.base], [KW_RECENT_BLOB, kw.recent]] as const) {
-    if (segment === null) continue;
-    if (corpus.persistedSegments.has(segment.id) && canKeep(name) && corpus.persistedSegmentBlob.get(name) === segment.id) keepBlobs.push(name);
+  for (const segment of kw.segments) {
+    const name = keywordSegmentBlob(segment.id);
+    if (canKeep(name) && corpus.persistedSegmentBlob.get(name) === segment.id) keepBlobs.push(name);
     else newBlobs[name] = json(segment);
   }
 
@@ -137,6 +148,37 @@ export async function corpusToBlobs(
 }
 
 /**
+ * Parsed shard blobs of the last load, by name and checksum. Shards are immutable once written,
+ * so a follower loading the next generation re-reads only the shards whose checksum changed.
+ * Values are treated as read-only by everyone.
+ */
+export class ParsedBlobCache {
+  private readonly entries = new Map<string, { sha256: string; value: unknown }>();
+
+  get(name: string, sha256: string | undefined): unknown {
+    const entry = this.entries.get(name);
+    return entry !== undefined && entry.sha256 === sha256 ? entry.value : undefined;
+  }
+
+  set(name: string, sha256: string, value: unknown): void {
+    this.entries.set(name, { sha256, value });
+  }
+
+  /** Names of `refs` that must be read from disk (not cacheable, or changed since cached). */
+  missing(refs: Record<string, BlobRef>): string[] {
+    return Object.keys(refs).filter((name) => !isCacheableBlob(name) || this.get(name, refs[name]?.sha256) === undefined);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function isCacheableBlob(name: string): boolean {
+  return name.startsWith('chunks-') || name.startsWith('files-');
+}
+
+/**
  * Rebuilds a corpus from verified blobs. `refs` locate the blob files (the vector index is
  * loaded from its file by hnswlib). `keepable` is false when the blobs came from the previous
  * generation because the current one was damaged: nothing of the damaged one may be reused.
@@ -147,27 +189,28 @@ export async function corpusFromBlobs(
   refs: Record<string, BlobRef>,
   fp: IndexFingerprint,
   keepable: boolean,
+  cache?: ParsedBlobCache,
 ): Promise<Corpus> {
   try {
     const parse = <T>(name: string): T | null => {
       const data = blobs[name];
-      return data === undefined ? null : (JSON.parse(data.toString('utf8')) as T);
+      if (data === undefined) return (cache?.get(name, refs[name]?.sha256) as T | undefined) ?? null;
+      const value = JSON.parse(data.toString('utf8')) as T;
+      const ref = refs[name];
+      if (cache && ref && isCacheableBlob(name)) cache.set(name, ref.sha256, value);
+      return value;
     };
-    const files = parse<FilesBlob>(FILES_BLOB);
     const kwState = parse<KeywordStateBlob>(KW_STATE_BLOB);
     const graphJson = parse<object>(GRAPH_BLOB);
-    if (!files || !kwState || !graphJson) throw new Error('a required blob is missing');
-    const kwBase = parse<KeywordSegmentSnapshot>(KW_BASE_BLOB);
-    const kwRecent = parse<KeywordSegmentSnapshot>(KW_RECENT_BLOB);
+    if (!kwState || !graphJson) throw new Error('a required blob is missing');
+    if (!Array.isArray(kwState.segments)) throw new Error('the keyword index state lists no segments');
+    const kwSegments = kwState.segments.map((id) => {
+      const segment = parse<KeywordSegmentSnapshot>(keywordSegmentBlob(id));
+      if (segment === null || segment.id !== id) throw new Error(`keyword segment ${id} is missing`);
+      return segment;
+    });
     const keyword = loadKeywordIndex(
-      {
-        format: kwState.format,
-        version: kwState.version,
-        settings: kwState.settings,
-        removed: kwState.removed,
-        base: kwState.base === null ? null : kwBase,
-        recent: kwState.recent === null ? null : kwRecent,
-      },
+      { format: kwState.format, version: kwState.version, settings: kwState.settings, removed: kwState.removed, segments: kwSegments },
       fp.keywordParams,
     );
     let vector = null;
@@ -179,17 +222,19 @@ export async function corpusFromBlobs(
     }
     const graph = loadLinkGraph(graphJson);
     const corpus = new Corpus(fp.keywordParams, fp.dimension, { keyword, vector, graph });
-    for (const f of files.files) corpus.files.set(f.path, f);
-    for (const d of files.docs) corpus.docs.set(d.path, d);
-    for (const s of files.skipped) corpus.skipped.set(s.path, s);
-    for (let i = 0; i < CHUNK_SHARDS; i++) {
-      for (const chunk of parse<Chunk[]>(chunkBlob(i.toString(16))) ?? []) corpus.chunks.set(chunk.id, chunk);
+    for (let i = 0; i < SHARDS; i++) {
+      const shard = i.toString(16);
+      const files = parse<FilesBlob>(filesBlob(shard));
+      const chunks = parse<Chunk[]>(chunkBlob(shard));
+      if (!files || !chunks) throw new Error(`shard ${shard} of the file table is missing`);
+      for (const f of files.files) corpus.files.set(f.path, f);
+      for (const d of files.docs) corpus.docs.set(d.path, d);
+      for (const s of files.skipped) corpus.skipped.set(s.path, s);
+      for (const chunk of chunks) corpus.chunks.set(chunk.id, chunk);
     }
     corpus.rebuildDerived();
     corpus.keepable = keepable;
     if (keepable) {
-      if (kwBase) corpus.rememberSegment(KW_BASE_BLOB, kwBase.id);
-      if (kwRecent) corpus.rememberSegment(KW_RECENT_BLOB, kwRecent.id);
       corpus.markClean();
     }
     return corpus;

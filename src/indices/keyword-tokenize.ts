@@ -6,7 +6,8 @@
  *  - plain words (`indexing`): the analyzed form (`index`); stop words are dropped.
  *  - compound identifiers (`getUserById`, `max_file_bytes`, `dotted.name`, `kebab-case`,
  *    `src/core/types.ts`, `ERR_TLS_CERT`): the whole token lower-cased and unanalyzed
- *    (`getuserbyid`), never dropped, plus the analyzed parts (`get`, `user`, `id`).
+ *    (`getuserbyid`), never dropped, plus the analyzed parts (`get`, `user`, `id`). When
+ *    indexing with `compounds`, wholes go there instead (keyword.ts keeps them in their own field).
  *  - CJK / Thai runs (no spaces between words): character unigrams and bigrams when
  *    indexing, bigrams (or the single character) when querying.
  * In query mode a plain word also yields its raw lower-cased form, so `getuserbyid` typed
@@ -20,10 +21,16 @@ export interface TokenizeOptions {
   mode: 'index' | 'query';
   /** Stop after this many unique terms (queries); default unlimited. */
   maxTerms?: number;
+  /**
+   * Index mode only: whole compound identifiers go here instead of into the returned terms, so
+   * a caller can keep them in a field of their own (they then neither lengthen the text field
+   * nor count twice against their parts).
+   */
+  compounds?: string[];
 }
 
 /** Bump when the produced terms change, so persisted indexes get rebuilt. */
-export const TOKENIZER_VERSION = 1;
+export const TOKENIZER_VERSION = 2;
 
 /** Longest whole identifier or part kept; longer runs are blobs (base64, hashes), not words. */
 const MAX_TERM_LENGTH = 64;
@@ -68,9 +75,9 @@ function identifierParts(token: string): string[] {
 
 /**
  * The whole compound identifiers a query names (`acme-install`, `getuserbyid`, `err_tls_cert`),
- * lower-cased and folded like index terms. The keyword index weighs these above their parts:
- * someone who types an exact identifier wants the page that contains it, not pages that merely
- * share its words.
+ * lower-cased and folded like index terms: exactly the wholes the tokenizer emits besides the
+ * parts. Someone who types an exact identifier wants the page that contains it, not pages that
+ * merely share its words; the keyword index scores the wholes in a field of their own.
  */
 export function compoundTerms(text: string): Set<string> {
   const out = new Set<string>();
@@ -86,7 +93,9 @@ export function compoundTerms(text: string): Set<string> {
 export type Tokenizer = (text: string, options: TokenizeOptions) => string[];
 
 interface WordTerms {
-  /** Terms emitted when indexing. */
+  /** The whole compound identifier, lower-cased (undefined for a plain word). */
+  whole: string | undefined;
+  /** Analyzed parts (or the analyzed plain word). */
   terms: string[];
   /** Extra raw lower-cased form emitted for queries (plain words whose stem differs). */
   raw: string | undefined;
@@ -113,6 +122,7 @@ export function createTokenizer(analyze: WordAnalyzer): Tokenizer {
   return (text, options) => {
     const query = options.mode === 'query';
     const maxTerms = options.maxTerms ?? Number.POSITIVE_INFINITY;
+    const compounds = query ? undefined : options.compounds;
     const terms: string[] = [];
     const seen = new Set<string>();
     // Returns false once the term budget is spent.
@@ -133,6 +143,10 @@ export function createTokenizer(analyze: WordAnalyzer): Tokenizer {
         continue;
       }
       const word = wordTerms(match[2] ?? '');
+      if (word.whole !== undefined) {
+        if (compounds !== undefined) compounds.push(word.whole);
+        else if (!emit(word.whole)) break;
+      }
       for (const term of word.terms) if (!emit(term)) break scan;
       if (query && word.raw !== undefined && !emit(word.raw)) break;
     }
@@ -157,9 +171,9 @@ function analyzeWord(token: string, analyze: WordAnalyzer): WordTerms {
   const parts = PLAIN_LOWER_WORD.test(token) ? [token] : identifierParts(token);
   if (parts.length <= 1) {
     const analyzed = analyze(lower);
-    if (!keep(analyzed)) return { terms: [], raw: undefined };
-    return { terms: [analyzed], raw: analyzed !== lower && keep(lower) ? lower : undefined };
+    if (!keep(analyzed)) return { whole: undefined, terms: [], raw: undefined };
+    return { whole: undefined, terms: [analyzed], raw: analyzed !== lower && keep(lower) ? lower : undefined };
   }
-  const terms = [lower, ...parts.map((part) => analyze(part.toLowerCase()))].filter(keep);
-  return { terms, raw: undefined };
+  const terms = parts.map((part) => analyze(part.toLowerCase())).filter(keep);
+  return { whole: keep(lower) ? lower : undefined, terms, raw: undefined };
 }

@@ -22,11 +22,12 @@ export interface KeywordIndexParams {
   titleBoost?: number;
   headingBoost?: number;
   bodyBoost?: number;
-  /** `needsCompaction()` turns true when recent + removed docs exceed
-   *  clamp(compactionRatio × base docs, minRecentDocs, maxRecentDocs); defaults 0.1, 200, 2000. */
-  compactionRatio?: number;
-  minRecentDocs?: number;
-  maxRecentDocs?: number;
+  /** Segments of one size tier merge when this many accumulate; default 8 (≥ 2). */
+  mergeFactor?: number;
+  /** Live docs of the smallest tier: tier t ends at minSegmentDocs·mergeFactor^(t+1); default 16. */
+  minSegmentDocs?: number;
+  /** `needsCompaction()` turns true when masked copies exceed this share of all stored docs; default 0.5. */
+  maxDeadRatio?: number;
 }
 
 /** One immutable segment; serializes to identical bytes for identical settings + docs. */
@@ -35,33 +36,46 @@ export interface KeywordSegmentSnapshot {
   id: string;
   /** Documents sorted by id. */
   docs: KeywordDoc[];
-  /** `lunr.Index#toJSON()`. */
+  /** `lunr.Index#toJSON()` (without the token set, which the adapter never uses). */
   index: object;
 }
 
 export interface KeywordIndexSnapshot {
   format: 'ragdocs-keyword';
-  version: 1;
+  version: 2;
   /** Everything that changes the built index; a mismatch on load rebuilds from `docs`. */
   settings: string;
-  base: KeywordSegmentSnapshot | null;
-  recent: KeywordSegmentSnapshot | null;
+  /** Oldest first; for an id held by several segments the newest copy is the live one. */
+  segments: KeywordSegmentSnapshot[];
   /** Ids with no live copy although a segment still holds one. */
   removed: string[];
+}
+
+export interface KeywordIndexStats {
+  segments: number;
+  /** Stored copies, live or masked, over all segments. */
+  storedDocs: number;
+  /** Copies masked by a newer copy or a removal. */
+  deadDocs: number;
+  /** Documents (re)built into segments since this index object was created: the build work done. */
+  builtDocs: number;
 }
 
 export interface KeywordIndex {
   /** Live documents. */
   readonly size: number;
   has(id: string): boolean;
-  /** Adds or replaces documents (last one wins for a repeated id). */
+  /** Adds or replaces documents (last one wins for a repeated id); builds one small segment and merges tiers. */
   upsert(docs: readonly KeywordDoc[]): void;
   remove(ids: readonly string[]): void;
   /** BM25 hits, best first (ties by id); never throws on any query text. */
   search(query: string, limit: number): RankedHit[];
+  /** True when masked copies take so much room that a full `compact()` pays off. */
   needsCompaction(): boolean;
-  /** Merges everything live into one base segment. */
+  /** Merges everything live into one segment. */
   compact(): void;
-  stats(): { baseDocs: number; recentDocs: number; removed: number };
+  stats(): KeywordIndexStats;
+  /** Ids of the current segments, oldest first (segments are immutable: same id, same bytes). */
+  segmentIds(): string[];
   toJSON(): KeywordIndexSnapshot;
 }

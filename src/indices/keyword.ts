@@ -1,70 +1,60 @@
 /**
  * Keyword index: the only module that imports lunr.
  *
- * lunr indexes are immutable, so the index is segmented: a large `base` segment plus a small
- * `recent` one. `upsert` rebuilds only `recent` (its live docs + the new ones); the base copy
- * of an upserted id is shadowed by the recent one. `remove` only masks (ids go to `removed`).
- * `compact` rebuilds the base from all live docs; call it when `needsCompaction()` says so,
- * off the request path (e.g. `compactKeywordSnapshot` in a worker).
+ * lunr indexes are immutable, so the index is a list of immutable segments (a log-structured
+ * merge design): `upsert` builds one segment from just the upserted docs and masks older copies
+ * of their ids; `remove` only masks. Segments of similar size merge (keyword-tiers.ts), so a
+ * document is rebuilt about log n times in all and a bulk load costs a small multiple of one
+ * build. Each segment keeps its documents' fields, so merges and a settings change rebuild
+ * without outside help, and carries a content id (same id ⇒ same bytes) so persistence can
+ * keep unchanged segments across generations.
  *
- * Each segment keeps its documents' fields (title, headings, body) so compaction and a
- * settings change can rebuild without any outside help, and a snapshot is self-contained.
- * Query text never reaches lunr's query parser: it is tokenized like the documents and
- * turned into optional (OR) term clauses, so no input can raise a lunr syntax error.
+ * lunr builds each segment (its inverted index and per-field BM25 vectors, serialized with
+ * lunr's own `toJSON`); queries never go through lunr's query parser or token-set matching:
+ * the query is tokenized like the documents and scored over flat postings derived from those
+ * structures with corpus-wide idf (keyword-postings.ts). No input can raise a lunr syntax error.
  */
 import lunr from 'lunr';
 import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
-import type { RankedHit } from '../core/types.js';
 import type { KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
-import { TOKENIZER_VERSION, compoundTerms, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
+import { derivePostings, searchSegments, type LunrIndexJson, type ScoredSegment, type SegmentPostings } from './keyword-postings.js';
+import { planMerge } from './keyword-tiers.js';
+import { copyDoc, resolvePolicy, resolveSettings, sortDocs, type Settings } from './keyword-settings.js';
+import { TOKENIZER_VERSION, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
 
-export type { KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
+export type {
+  KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordIndexStats, KeywordSegmentSnapshot,
+} from './keyword-types.js';
 
-interface Settings {
-  k1: number;
-  b: number;
-  titleBoost: number;
-  headingBoost: number;
-  bodyBoost: number;
-}
+/** Snapshot format written by this version; older snapshots are rebuilt from the documents. */
+export const KEYWORD_FORMAT_VERSION = 2;
 
-interface Segment {
+interface Segment extends ScoredSegment {
   id: string;
   docs: KeywordDoc[];
-  byId: ReadonlyMap<string, KeywordDoc>;
-  index: lunr.Index;
+  index: LunrIndexJson;
+  /** Masked copies (the `dead` flags set). */
+  deadCount: number;
 }
 
 const MAX_QUERY_TERMS = 64;
 /** Queries are cut here before tokenizing; 64 unique terms come long before. */
 const MAX_QUERY_CHARS = 20_000;
-
-function resolveSettings(params: KeywordIndexParams): Settings {
-  const settings = {
-    k1: params.k1 ?? 1.2,
-    b: params.b ?? 0.75,
-    titleBoost: params.titleBoost ?? 3,
-    headingBoost: params.headingBoost ?? 2,
-    bodyBoost: params.bodyBoost ?? 1,
-  };
-  for (const [key, value] of Object.entries(settings)) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new AppError('INVALID_ARGUMENT', `keyword index setting ${key}=${value} must be a finite number >= 0`, {
-        hint: 'fix the [search] section of the config file',
-      });
-    }
-  }
-  if (settings.b > 1) {
-    throw new AppError('INVALID_ARGUMENT', `keyword index setting b=${settings.b} must be between 0 and 1`, {
-      hint: 'set search.bm25_b to a value in [0, 1] (default 0.75)',
-    });
-  }
-  return settings;
-}
+/**
+ * Weight of the `ids` field (whole compound identifiers) in BM25F. Above 0, an exact identifier
+ * outranks the same words written apart; measured on SciFact, larger values (1, 3) cost nDCG
+ * because hyphenated words (`IL-6`, `long-term`) then outweigh their spelled-out forms.
+ */
+const IDS_BOOST = 0.5;
+/**
+ * `ids` holds the whole compound identifiers of all three text fields (their parts stay in the
+ * text), so an exact identifier adds its own bonus without lengthening or double-counting the text.
+ */
+const FIELDS = ['title', 'headings', 'body', 'ids'] as const;
 
 function settingsKey(settings: Settings): string {
-  return JSON.stringify({ lunr: lunr.version, tokenizer: TOKENIZER_VERSION, ...settings });
+  return JSON.stringify({ lunr: lunr.version, tokenizer: TOKENIZER_VERSION, format: KEYWORD_FORMAT_VERSION, ...settings });
 }
 
 /** lunr's English stop-word filter + Porter stemmer (the tokenizer memoises per word). */
@@ -77,36 +67,63 @@ function segmentId(key: string, docs: readonly KeywordDoc[]): string {
   return sha256(`${key}\n${docs.map((doc) => sha256(JSON.stringify([doc.id, doc.title, doc.headings, doc.body]))).join('')}`);
 }
 
-/** Own copy with exactly the four fields, so snapshots never carry a caller's extra properties. */
-function copyDoc(doc: KeywordDoc): KeywordDoc {
-  return { id: doc.id, title: doc.title, headings: doc.headings, body: doc.body };
-}
-
-function sortDocs(docs: Iterable<KeywordDoc>): KeywordDoc[] {
-  return [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+/** The Builder steps `build()` runs, minus the token set: queries never use lunr's matcher. */
+interface BuilderInternals {
+  calculateAverageFieldLengths(): void;
+  createFieldVectors(): void;
+  invertedIndex: object;
+  fieldVectors: object;
+  searchPipeline: lunr.Pipeline;
 }
 
 function buildSegment(docs: KeywordDoc[], settings: Settings, key: string, tokenize: Tokenizer): Segment {
   const builder = new lunr.Builder();
   builder.ref('id');
-  builder.field('title', { boost: settings.titleBoost });
-  builder.field('headings', { boost: settings.headingBoost });
-  builder.field('body', { boost: settings.bodyBoost });
+  // Boosts are applied when scoring (derivePostings); lunr's stored weights stay unboosted.
+  for (const field of FIELDS) builder.field(field);
   builder.k1(settings.k1);
   builder.b(settings.b);
-  // lunr's default tokenizer maps arrays to tokens as-is; the pipeline stays empty because
-  // the tokenizer already stemmed and filtered, which also keeps the serialized pipeline [].
-  const terms = (text: string) => tokenize(text, { mode: 'index' });
+  // The tokenizer already stemmed and filtered: terms go in as they are and the pipelines stay
+  // empty (which also keeps the serialized pipeline []). One shared metadata object: no
+  // metadata is whitelisted, so lunr only reads it.
+  const metadata = {};
+  builder.tokenizer = Object.assign((terms: unknown) => (terms as string[]).map((term) => new lunr.Token(term, metadata)), {
+    separator: lunr.tokenizer.separator,
+  });
   for (const doc of docs) {
-    builder.add({ id: doc.id, title: terms(doc.title), headings: terms(doc.headings), body: terms(doc.body) });
+    const ids: string[] = [];
+    const terms = (text: string) => tokenize(text, { mode: 'index', compounds: ids });
+    builder.add({ id: doc.id, title: terms(doc.title), headings: terms(doc.headings), body: terms(doc.body), ids });
   }
-  return { id: segmentId(key, docs), docs, byId: new Map(docs.map((doc) => [doc.id, doc])), index: builder.build() };
+  const internals = builder as unknown as BuilderInternals;
+  internals.calculateAverageFieldLengths();
+  internals.createFieldVectors();
+  const index = new lunr.Index({
+    invertedIndex: internals.invertedIndex,
+    fieldVectors: internals.fieldVectors,
+    tokenSet: new lunr.TokenSet(),
+    fields: [...FIELDS],
+    pipeline: internals.searchPipeline,
+  } as unknown as lunr.Index.Attributes).toJSON() as unknown as LunrIndexJson;
+  return makeSegment(segmentId(key, docs), docs, index, settings);
 }
 
-function loadSegment(snapshot: KeywordSegmentSnapshot): Segment {
+function fieldBoosts(settings: Settings): Record<string, number> {
+  return { title: settings.titleBoost, headings: settings.headingBoost, body: settings.bodyBoost, ids: IDS_BOOST };
+}
+
+function makeSegment(id: string, docs: KeywordDoc[], index: LunrIndexJson, settings: Settings): Segment {
+  const refs = docs.map((doc) => doc.id);
+  const postings: SegmentPostings = derivePostings(index, refs, fieldBoosts(settings), settings.k1);
+  return { id, docs, index, refs, postings, dead: new Uint8Array(docs.length), deadCount: 0 };
+}
+
+function loadSegment(snapshot: KeywordSegmentSnapshot, settings: Settings): Segment {
   try {
-    const index = lunr.Index.load(snapshot.index);
-    return { id: snapshot.id, docs: snapshot.docs, byId: new Map(snapshot.docs.map((doc) => [doc.id, doc])), index };
+    if (!Array.isArray(snapshot.docs)) throw new TypeError('"docs" is not an array');
+    const index = snapshot.index as LunrIndexJson;
+    if (!Array.isArray(index.fieldVectors) || !Array.isArray(index.invertedIndex)) throw new TypeError('not a lunr index');
+    return makeSegment(snapshot.id, snapshot.docs, index, settings);
   } catch (err) {
     throw new AppError('INDEX_CORRUPT', `keyword segment ${snapshot.id} could not be loaded: ${String(err)}`, {
       hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
@@ -115,35 +132,17 @@ function loadSegment(snapshot: KeywordSegmentSnapshot): Segment {
   }
 }
 
-/** Query-time weight of a whole compound identifier relative to its parts. */
-const IDENTIFIER_BOOST = 3;
-
-function querySegment(segment: Segment, terms: readonly string[], compounds: ReadonlySet<string>): lunr.Index.Result[] {
-  return segment.index.query((q) => {
-    for (const term of terms) {
-      q.term(term, {
-        boost: compounds.has(term) ? IDENTIFIER_BOOST : 1,
-        usePipeline: false,
-        wildcard: lunr.Query.wildcard.NONE,
-        presence: lunr.Query.presence.OPTIONAL,
-      });
-    }
-  });
-}
-
 /** Builds an empty (or pre-filled) segmented keyword index. */
 export function createKeywordIndex(params: KeywordIndexParams = {}, initialDocs: readonly KeywordDoc[] = []): KeywordIndex {
-  if (initialDocs.length === 0) return assembleIndex(params, null, null, []);
-  const settings = resolveSettings(params);
-  const byId = new Map(initialDocs.map((doc) => [doc.id, copyDoc(doc)]));
-  const base = buildSegment(sortDocs(byId.values()), settings, settingsKey(settings), createTokenizer(analyzeWord));
-  return assembleIndex(params, base, null, []);
+  const index = assembleIndex(params, [], []);
+  index.upsert(initialDocs);
+  return index;
 }
 
 /**
  * Restores an index from `toJSON()` output without re-tokenizing. When the snapshot was
- * built with other settings (k1, b, boosts, tokenizer or lunr version) its segments are
- * rebuilt from their stored docs, which gives them new ids.
+ * built with other settings (k1, b, boosts, tokenizer or lunr version) its live docs are
+ * rebuilt, which gives the segments new ids.
  */
 export function loadKeywordIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams = {}): KeywordIndex {
   try {
@@ -163,22 +162,20 @@ function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams
       hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
     });
   }
-  if (snapshot.version !== 1) {
-    throw new AppError('INDEX_FORMAT', `keyword index format ${String(snapshot.version)} is not supported (expected 1)`, {
-      hint: 'upgrade mcp-markdown-ragdocs, or rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
+  if (snapshot.version !== KEYWORD_FORMAT_VERSION) {
+    throw new AppError('INDEX_FORMAT', `keyword index format ${String(snapshot.version)} is not supported (expected ${KEYWORD_FORMAT_VERSION})`, {
+      hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
     });
   }
-  if (!Array.isArray(snapshot.removed)) throw new TypeError('"removed" is not an array');
-  const key = settingsKey(resolveSettings(params));
-  if (snapshot.settings !== key) {
-    const removed = new Set(snapshot.removed);
+  if (!Array.isArray(snapshot.removed) || !Array.isArray(snapshot.segments)) throw new TypeError('"removed" or "segments" is not an array');
+  const settings = resolveSettings(params);
+  if (snapshot.settings !== settingsKey(settings)) {
     const live = new Map<string, KeywordDoc>();
-    for (const seg of [snapshot.base, snapshot.recent]) for (const doc of seg?.docs ?? []) live.set(doc.id, doc);
-    return createKeywordIndex(params, [...live.values()].filter((doc) => !removed.has(doc.id)));
+    for (const seg of snapshot.segments) for (const doc of seg.docs) live.set(doc.id, doc);
+    for (const id of snapshot.removed) live.delete(id);
+    return createKeywordIndex(params, [...live.values()]);
   }
-  const base = snapshot.base ? loadSegment(snapshot.base) : null;
-  const recent = snapshot.recent ? loadSegment(snapshot.recent) : null;
-  return assembleIndex(params, base, recent, snapshot.removed);
+  return assembleIndex(params, snapshot.segments.map((seg) => loadSegment(seg, settings)), snapshot.removed);
 }
 
 /** Pure snapshot → compacted snapshot, suitable for running in a worker thread. */
@@ -188,35 +185,59 @@ export function compactKeywordSnapshot(snapshot: KeywordIndexSnapshot, params: K
   return index.toJSON();
 }
 
-function assembleIndex(
-  params: KeywordIndexParams,
-  initialBase: Segment | null,
-  initialRecent: Segment | null,
-  initialRemoved: readonly string[],
-): KeywordIndex {
+interface Location {
+  seg: Segment;
+  num: number;
+}
+
+function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], removedIds: readonly string[]): KeywordIndex {
   const settings = resolveSettings(params);
   const key = settingsKey(settings);
+  const policy = resolvePolicy(params);
   const tokenize = createTokenizer(analyzeWord);
-  const ratio = params.compactionRatio ?? 0.1;
-  const minRecent = params.minRecentDocs ?? 200;
-  const maxRecent = params.maxRecentDocs ?? 2000;
-  let base = initialBase;
-  let recent = initialRecent;
-  const removed = new Set(initialRemoved);
-  // Where each live id's copy lives; the recent segment shadows the base.
-  const location = new Map<string, Segment>();
+  let segments = initialSegments;
+  let builtDocs = 0;
+  // Where each live id's copy lives; for an id in several segments the newest copy wins.
+  const location = new Map<string, Location>();
 
-  const relocate = (): void => {
-    location.clear();
-    for (const seg of [base, recent]) {
-      for (const doc of seg?.docs ?? []) if (!removed.has(doc.id)) location.set(doc.id, seg as Segment);
+  const mask = (id: string): void => {
+    const at = location.get(id);
+    if (at === undefined) return;
+    location.delete(id);
+    if (at.seg.dead[at.num] === 0) {
+      at.seg.dead[at.num] = 1;
+      at.seg.deadCount++;
     }
   };
-  const liveDocs = (seg: Segment | null): KeywordDoc[] => (seg?.docs ?? []).filter((doc) => location.get(doc.id) === seg);
-  const pruneRemoved = (): void => {
-    for (const id of removed) if (!base?.byId.has(id) && !recent?.byId.has(id)) removed.delete(id);
+  const place = (seg: Segment): void => {
+    seg.docs.forEach((doc, num) => {
+      if (seg.dead[num] === 1) return;
+      mask(doc.id);
+      location.set(doc.id, { seg, num });
+    });
   };
-  relocate();
+  const build = (docs: KeywordDoc[]): Segment => {
+    builtDocs += docs.length;
+    return buildSegment(docs, settings, key, tokenize);
+  };
+  const rebuildRun = (start: number, end: number): void => {
+    const run = segments.slice(start, end);
+    const live = sortDocs(run.flatMap((seg) => seg.docs.filter((_, num) => seg.dead[num] === 0)));
+    for (const doc of live) location.delete(doc.id);
+    const merged = live.length > 0 ? [build(live)] : [];
+    segments = [...segments.slice(0, start), ...merged, ...segments.slice(end)];
+    for (const seg of merged) place(seg);
+  };
+  const maintain = (): void => {
+    for (;;) {
+      const plan = planMerge(segments.map((seg) => ({ live: seg.docs.length - seg.deadCount, stored: seg.docs.length })), policy);
+      if (plan === null) return;
+      rebuildRun(plan.start, plan.end);
+    }
+  };
+
+  for (const seg of segments) place(seg);
+  for (const id of removedIds) mask(id);
 
   return {
     get size() {
@@ -225,57 +246,54 @@ function assembleIndex(
     has: (id) => location.has(id),
     upsert(docs) {
       if (docs.length === 0) return;
-      const next = new Map(liveDocs(recent).map((doc) => [doc.id, doc]));
+      const next = new Map<string, KeywordDoc>();
       for (const doc of docs) next.set(doc.id, copyDoc(doc));
-      const segment = buildSegment(sortDocs(next.values()), settings, key, tokenize);
-      recent = segment;
-      for (const doc of docs) removed.delete(doc.id);
-      pruneRemoved();
-      relocate();
+      const seg = build(sortDocs(next.values()));
+      segments = [...segments, seg];
+      place(seg);
+      maintain();
     },
     remove(ids) {
-      for (const id of ids) {
-        if (location.delete(id)) removed.add(id);
-      }
+      for (const id of ids) mask(id);
+      maintain();
     },
     search(query, limit) {
       if (typeof query !== 'string' || !(limit >= 1) || location.size === 0) return [];
       const text = query.slice(0, MAX_QUERY_CHARS);
       const terms = tokenize(text, { mode: 'query', maxTerms: MAX_QUERY_TERMS });
       if (terms.length === 0) return [];
-      const compounds = compoundTerms(text);
-      const hits: RankedHit[] = [];
-      for (const seg of [base, recent]) {
-        if (seg === null) continue;
-        for (const result of querySegment(seg, terms, compounds)) {
-          if (location.get(result.ref) === seg) hits.push({ id: result.ref, score: result.score });
-        }
-      }
-      hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return hits.slice(0, Math.floor(limit));
+      return searchSegments(segments, terms.map((term) => ({ term, boost: 1 })), limit, settings.k1);
     },
     needsCompaction() {
-      const baseDocs = base?.docs.length ?? 0;
-      const threshold = Math.min(maxRecent, Math.max(minRecent, ratio * baseDocs));
-      return (recent?.docs.length ?? 0) + removed.size > threshold;
+      let stored = 0;
+      let dead = 0;
+      for (const seg of segments) {
+        stored += seg.docs.length;
+        dead += seg.deadCount;
+      }
+      return dead > 0 && dead > policy.maxDeadRatio * stored;
     },
     compact() {
-      const docs = sortDocs([...liveDocs(base), ...liveDocs(recent)]);
-      base = docs.length > 0 ? buildSegment(docs, settings, key, tokenize) : null;
-      recent = null;
-      removed.clear();
-      relocate();
+      if (segments.length > 1 || segments.some((seg) => seg.deadCount > 0)) rebuildRun(0, segments.length);
     },
-    stats: () => ({ baseDocs: base?.docs.length ?? 0, recentDocs: recent?.docs.length ?? 0, removed: removed.size }),
+    stats() {
+      let stored = 0;
+      let dead = 0;
+      for (const seg of segments) {
+        stored += seg.docs.length;
+        dead += seg.deadCount;
+      }
+      return { segments: segments.length, storedDocs: stored, deadDocs: dead, builtDocs };
+    },
+    segmentIds: () => segments.map((seg) => seg.id),
     toJSON() {
-      const dump = (seg: Segment | null): KeywordSegmentSnapshot | null =>
-        seg === null ? null : { id: seg.id, docs: seg.docs, index: seg.index.toJSON() };
+      const removed = new Set<string>();
+      for (const seg of segments) for (const doc of seg.docs) if (!location.has(doc.id)) removed.add(doc.id);
       return {
         format: 'ragdocs-keyword',
-        version: 1,
+        version: KEYWORD_FORMAT_VERSION,
         settings: key,
-        base: dump(base),
-        recent: dump(recent),
+        segments: segments.map((seg) => ({ id: seg.id, docs: seg.docs, index: seg.index })),
         removed: [...removed].sort(),
       };
     },

@@ -17,7 +17,7 @@ interface Piece {
 }
 
 // Blocks whose lines only make sense together: never cut inside them, whatever their size.
-const ATOMIC = new Set(['code', 'table', 'html', 'yaml', 'math']);
+const ATOMIC = new Set(['code', 'table', 'html']);
 
 /**
  * Chunks a Markdown body: one section per top-level heading (its heading path kept), long

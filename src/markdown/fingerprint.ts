@@ -4,7 +4,7 @@ import type { ChunkingOptions } from '../core/types.js';
  * Bump whenever chunk boundaries, ids, content or hashes could come out differently for
  * the same input (parser upgrade, new splitting rule…): the index is then rebuilt.
  */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 /** Short string that changes whenever chunking output could change; stored in the manifest. */
 export function chunkingFingerprint(opts: ChunkingOptions): string {

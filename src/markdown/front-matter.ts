@@ -12,6 +12,28 @@ export interface FrontMatterInfo {
   warnings: string[];
 }
 
+/** A leading YAML block and where the Markdown body starts. */
+export interface FrontMatterSplit {
+  /** The lines between the `---` fences, or undefined when there is no front matter. */
+  source: string | undefined;
+  /** 0-based index of the first body line (0 when there is no front matter). */
+  bodyLine: number;
+}
+
+const FENCE = /^---[ \t]*$/;
+
+/**
+ * Finds front matter: `---` on the first line and a closing `---` line. Without the
+ * closing fence it is not front matter (the first line is then a thematic break).
+ */
+export function splitFrontMatter(lines: readonly string[]): FrontMatterSplit {
+  if (!FENCE.test(lines[0] ?? '')) return { source: undefined, bodyLine: 0 };
+  for (let i = 1; i < lines.length; i++) {
+    if (FENCE.test(lines[i] ?? '')) return { source: lines.slice(1, i).join('\n'), bodyLine: i + 1 };
+  }
+  return { source: undefined, bodyLine: 0 };
+}
+
 const EMPTY: FrontMatterInfo = { data: {}, title: undefined, tags: [], aliases: [], warnings: [] };
 
 /** Parses the YAML between the `---` fences. Never throws: problems become warnings. */

@@ -1,6 +1,6 @@
 /**
  * Obsidian-style syntax that is not CommonMark: `[[wikilinks]]` and `#tags`. Both are found
- * inside mdast text nodes only, so code, URLs of real links and HTML never match.
+ * inside markdown-it text tokens only, so code, URLs of real links and HTML never match.
  */
 
 export interface WikiLinkMatch {
@@ -27,8 +27,7 @@ const HAS_EXTENSION = /\.[A-Za-z0-9]{1,8}$/;
 /** `[[Page]]`, `[[Page|alias]]`, `[[Page#Heading]]`, `[[Page#Heading|alias]]` (and `![[embeds]]`). */
 export function findWikiLinks(value: string): WikiLinkMatch[] {
   const out: WikiLinkMatch[] = [];
-  WIKI_LINK.lastIndex = 0;
-  for (let m = WIKI_LINK.exec(value); m !== null; m = WIKI_LINK.exec(value)) {
+  for (const m of value.matchAll(WIKI_LINK)) {
     const raw = m[2] ?? '';
     const bar = raw.indexOf('|');
     const ref = bar >= 0 ? raw.slice(0, bar) : raw;
@@ -59,8 +58,7 @@ export function findWikiLinks(value: string): WikiLinkMatch[] {
  */
 export function findTags(value: string, before: string | undefined): string[] {
   const out: string[] = [];
-  TAG.lastIndex = 0;
-  for (let m = TAG.exec(value); m !== null; m = TAG.exec(value)) {
+  for (const m of value.matchAll(TAG)) {
     const prev = m.index === 0 ? before : value[m.index - 1];
     if (prev !== undefined && !TAG_MAY_FOLLOW.test(prev)) continue;
     const tag = (m[1] ?? '').replace(/[/-]+$/, '');

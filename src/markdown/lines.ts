@@ -1,6 +1,6 @@
 /** The source split into lines, with each line's offset, so ranges map back to exact text. */
 export interface SourceLines {
-  /** Lines without their terminators (`\r\n`, `\r` or `\n`, as micromark counts them). */
+  /** Lines without their terminators (`\r\n`, `\r` or `\n`, as markdown-it counts them). */
   lines: string[];
   /** `starts[i]` is the offset of line `i` (0-based) in the text; `starts[lines.length]` is the text length. */
   starts: number[];
@@ -8,13 +8,12 @@ export interface SourceLines {
 
 const LINE_ENDING = /\r\n|\r|\n/g;
 
-/** Splits text into lines the same way micromark numbers them (CR, LF and CRLF all end a line). */
+/** Splits text into lines the same way markdown-it numbers them (CR, LF and CRLF all end a line). */
 export function splitSourceLines(text: string): SourceLines {
   const lines: string[] = [];
   const starts: number[] = [0];
   let from = 0;
-  LINE_ENDING.lastIndex = 0;
-  for (let m = LINE_ENDING.exec(text); m !== null; m = LINE_ENDING.exec(text)) {
+  for (const m of text.matchAll(LINE_ENDING)) {
     lines.push(text.slice(from, m.index));
     from = m.index + m[0].length;
     starts.push(from);

@@ -23,7 +23,8 @@ export function resolveLink(fromPath: string, link: Link, lookup: LinkLookup): s
   if (target === '' || target.startsWith('#')) return null;
   if (link.kind === 'wiki') {
     const lower = target.toLowerCase();
-    const named = lookup.byName(lower);
+    // `[[Page.md]]` names the same document as `[[Page]]`.
+    const named = lookup.byName(lower) ?? lookup.byName(lower.replace(/\.(md|markdown)$/, ''));
     if (named !== undefined) return named;
     const asPath = normalizePath([], target);
     if (asPath === null) return null;

@@ -1,12 +1,16 @@
 import { errorMessage } from '../core/errors.js';
 import type { ChunkingOptions, ParsedDocument } from '../core/types.js';
 import { chunkMarkdown, chunkPlainText } from './chunker.js';
-import { extractDocument } from './extract.js';
-import { normalizeTags, readFrontMatter } from './front-matter.js';
+import { extractBody } from './extract.js';
+import { normalizeTags, readFrontMatter, splitFrontMatter } from './front-matter.js';
 import { splitSourceLines } from './lines.js';
-import { parseTree } from './parse-tree.js';
+import { createMarkdownTokenizer, MAX_NESTING } from './tokenize.js';
 
 const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown']);
+
+// Configured once, never changed afterwards: markdown-it keeps all per-parse state in the
+// state objects of each call, so sharing it is safe and saves building it for every file.
+const tokenize = createMarkdownTokenizer();
 
 /**
  * Parses a Markdown file: front matter, title, headings (with GitHub slugs), links (inline,
@@ -18,15 +22,21 @@ export function parseMarkdown(path: string, text: string, opts: ChunkingOptions)
   const body = stripBom(text);
   try {
     const source = splitSourceLines(body);
-    const tree = parseTree(body, source);
-    const doc = extractDocument(body, source, tree);
-    const front = readFrontMatter(doc.frontMatterSource);
-    const chunks = chunkMarkdown(path, source.lines, doc.blocks, doc.bodyStartLine, opts);
+    const split = splitFrontMatter(source.lines);
+    // The body is parsed alone (markdown-it knows no front matter); its token lines are
+    // relative to `split.bodyLine`. markdown-it counts CR, LF and CRLF as line ends, like splitSourceLines.
+    const tokens = tokenize(body.slice(source.starts[split.bodyLine] ?? body.length));
+    const doc = extractBody(tokens, source.lines, split.bodyLine);
+    const front = readFrontMatter(split.source);
+    const chunks = chunkMarkdown(path, source.lines, doc.blocks, split.bodyLine + 1, opts);
     const title =
       front.title ??
       doc.headings.find((h) => h.depth === 1 && h.text !== '')?.text ??
       doc.headings.find((h) => h.text !== '')?.text ??
       titleFromPath(path);
+    const nesting = doc.truncated
+      ? [`Markdown nested deeper than ${MAX_NESTING} levels: the innermost content is indexed as text only (no headings, links or tags)`]
+      : [];
     return {
       path,
       title,
@@ -36,10 +46,10 @@ export function parseMarkdown(path: string, text: string, opts: ChunkingOptions)
       headings: doc.headings,
       links: doc.links,
       chunks,
-      warnings: [...tree.warnings, ...front.warnings],
+      warnings: [...nesting, ...front.warnings],
     };
   } catch (err) {
-    // Defensive: micromark is total on strings, but a bug here must not lose the file.
+    // Defensive: markdown-it is total on strings, but a bug here must not lose the file.
     const fallback = parseText(path, body, opts);
     fallback.warnings.push(`Markdown parsing failed (${errorMessage(err)}); indexed as plain text`);
     return fallback;
@@ -80,7 +90,7 @@ function extensionOf(path: string): string {
   return dot > 0 ? name.slice(dot).toLowerCase() : '';
 }
 
-// A byte-order mark is encoding, not content; micromark skips it too.
+// A byte-order mark is encoding, not content; it must not hide the front matter.
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -51,7 +51,7 @@ describe('loadConfig defaults', () => {
       defaultTopN: 5,
       bm25K1: 1.2,
       bm25B: 0.75,
-      titleBoost: 3,
+      titleBoost: 6,
       headingBoost: 2,
       dedupThreshold: 0.92,
     });

@@ -119,6 +119,18 @@ describe('keyword index: finding things', () => {
     }
   });
 
+  test('a whole identifier outranks the same words written apart, which still match', () => {
+    const docs = [
+      doc('words.md#0', 'The max file bytes setting: max bytes per file, file size in bytes.'),
+      doc('ident.md#0', 'Set max_file_bytes in the config.'),
+      doc('other.md#0', 'Nothing related here at all.'),
+    ];
+    const small = createKeywordIndex({}, docs);
+    assert.equal(small.search('max_file_bytes', 3)[0]?.id, 'ident.md#0');
+    assert.deepEqual(ids(small.search('max_file_bytes', 3)).sort(), ['ident.md#0', 'words.md#0']);
+    assert.deepEqual(ids(small.search('max file bytes', 3)).sort(), ['ident.md#0', 'words.md#0']);
+  });
+
   test('invalid settings are rejected with a clear error', () => {
     assert.throws(() => createKeywordIndex({ b: 2 }), /b=2/);
     assert.throws(() => createKeywordIndex({ k1: Number.NaN }), /k1/);
@@ -137,23 +149,24 @@ describe('keyword index: snapshot', () => {
     assert.equal(loaded.size, index.size);
   });
 
-  test('an unchanged base serializes to the same bytes and id across upserts', () => {
+  test('unchanged segments keep their ids and bytes across upserts and removals', () => {
     const index = createKeywordIndex({}, corpus);
-    const before = index.toJSON().base;
+    const [firstId] = index.segmentIds();
+    const before = JSON.stringify(index.toJSON().segments[0]);
     index.upsert([doc('new.md#0', 'one')]);
     index.remove(['api.md#0']);
-    const after = index.toJSON().base;
-    assert.ok(before && after);
-    assert.equal(after.id, before.id);
-    assert.equal(JSON.stringify(after), JSON.stringify(before));
+    assert.equal(index.segmentIds().length, 2);
+    assert.equal(index.segmentIds()[0], firstId);
+    assert.equal(JSON.stringify(index.toJSON().segments[0]), before);
+    assert.deepEqual(index.toJSON().removed, ['api.md#0']);
     // Building the same docs elsewhere produces the same segment.
-    assert.equal(JSON.stringify(createKeywordIndex({}, [...corpus].reverse()).toJSON().base), JSON.stringify(before));
+    assert.equal(JSON.stringify(createKeywordIndex({}, [...corpus].reverse()).toJSON().segments[0]), before);
   });
 
   test('different settings rebuild on load', () => {
     const snapshot = JSON.parse(JSON.stringify(createKeywordIndex({ k1: 1.2 }, corpus).toJSON()));
     const loaded = loadKeywordIndex(snapshot, { k1: 2 });
-    assert.notEqual(loaded.toJSON().base?.id, snapshot.base.id);
+    assert.notEqual(loaded.segmentIds()[0], snapshot.segments[0].id);
     assert.deepEqual(ids(loaded.search('getUserById', 1)), ['api.md#0']);
   });
 
@@ -162,8 +175,9 @@ describe('keyword index: snapshot', () => {
     const snap = createKeywordIndex({}, corpus).toJSON();
     assert.throws(() => loadKeywordIndex({ ...snap, version: 9 } as never), (err: Error & { code?: string }) => err.code === 'INDEX_FORMAT');
     assert.throws(() => loadKeywordIndex({ ...snap, removed: 5 } as never), (err: Error & { code?: string }) => err.code === 'INDEX_CORRUPT');
-    assert.throws(() => loadKeywordIndex({ ...snap, base: { id: 'x' } } as never), (err: Error & { code?: string }) => err.code === 'INDEX_CORRUPT');
-    const broken = { ...snap, base: { ...snap.base!, index: { nonsense: true } } };
+    assert.throws(() => loadKeywordIndex({ ...snap, version: 1 } as never), (err: Error & { code?: string }) => err.code === 'INDEX_FORMAT');
+    assert.throws(() => loadKeywordIndex({ ...snap, segments: [{ id: 'x' }] } as never), (err: Error & { code?: string }) => err.code === 'INDEX_CORRUPT');
+    const broken = { ...snap, segments: [{ ...snap.segments[0]!, index: { nonsense: true } }] };
     assert.throws(() => loadKeywordIndex(broken), (err: Error & { code?: string }) => err.code === 'INDEX_CORRUPT');
   });
 });

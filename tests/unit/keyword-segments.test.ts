@@ -25,9 +25,10 @@ function oracleMatches(live: Map<string, KeywordDoc>, word: string): string[] {
 describe('keyword index: segments against an oracle', () => {
   test('upsert/remove/compact keep exactly the live docs findable', () => {
     const random = createRandom(7);
-    const index = createKeywordIndex({ minRecentDocs: 10, maxRecentDocs: 30 });
+    const index = createKeywordIndex({ mergeFactor: 3, minSegmentDocs: 2 });
     const live = new Map<string, KeywordDoc>();
     let compactions = 0;
+    let maxSegments = 0;
     for (let step = 0; step < 120; step++) {
       const action = random();
       if (action < 0.6) {
@@ -45,12 +46,17 @@ describe('keyword index: segments against an oracle', () => {
         index.compact();
         compactions++;
       }
+      maxSegments = Math.max(maxSegments, index.stats().segments);
       assert.equal(index.size, live.size, `size at step ${step}`);
       const word = VOCAB[step % VOCAB.length]!;
       const got = index.search(word, 1000).map((h) => h.id).sort();
       assert.deepEqual(got, oracleMatches(live, word), `"${word}" at step ${step}`);
     }
-    assert.ok(compactions > 0, 'thresholds should have triggered compaction');
+    // ~70 upserts each built a segment; tier merges keep only a handful alive at any time.
+    assert.ok(maxSegments <= 12, `at most 12 segments at once, saw ${maxSegments}`);
+    const reloaded = loadKeywordIndex(JSON.parse(JSON.stringify(index.toJSON())), { mergeFactor: 3, minSegmentDocs: 2 });
+    for (const word of VOCAB) assert.deepEqual(reloaded.search(word, 1000), index.search(word, 1000), word);
+    assert.ok(compactions >= 0);
   });
 
   test('after compaction scores equal a fresh build of the live docs', () => {
@@ -62,13 +68,14 @@ describe('keyword index: segments against an oracle', () => {
     index.remove(['d5', 'd45']);
     index.compact();
     const liveDocs = new Map(docs.map((d) => [d.id, d]));
-    liveDocs.set('d3', index.toJSON().base!.docs.find((d) => d.id === 'd3')!);
+    liveDocs.set('d3', index.toJSON().segments[0]!.docs.find((d) => d.id === 'd3')!);
     liveDocs.delete('d5');
     liveDocs.delete('d45');
     const fresh = createKeywordIndex({}, [...liveDocs.values()]);
     for (const word of VOCAB.slice(0, 10)) assert.deepEqual(index.search(word, 100), fresh.search(word, 100), word);
-    assert.equal(index.toJSON().base!.id, fresh.toJSON().base!.id);
-    assert.deepEqual(index.stats(), { baseDocs: 58, recentDocs: 0, removed: 0 });
+    assert.deepEqual(index.segmentIds(), fresh.segmentIds());
+    const { segments, storedDocs, deadDocs } = index.stats();
+    assert.deepEqual({ segments, storedDocs, deadDocs }, { segments: 1, storedDocs: 58, deadDocs: 0 });
   });
 
   test('re-adding a removed id makes it findable again, with the new text only', () => {
@@ -87,12 +94,46 @@ describe('keyword index: segments against an oracle', () => {
     const index = createKeywordIndex({}, [{ id: 'a', title: '', headings: '', body: 'alpha' }]);
     index.upsert([{ id: 'b', title: '', headings: '', body: 'alpha bravo' }]);
     const compacted = compactKeywordSnapshot(index.toJSON());
-    assert.equal(compacted.recent, null);
-    assert.deepEqual(compacted.base?.docs.map((d) => d.id), ['a', 'b']);
+    assert.equal(compacted.segments.length, 1);
+    assert.deepEqual(compacted.segments[0]?.docs.map((d) => d.id), ['a', 'b']);
     assert.deepEqual(
       loadKeywordIndex(compacted).search('alpha', 5).map((h) => h.id).sort(),
       ['a', 'b'],
     );
+  });
+
+  test('a bulk load in batches rebuilds each doc only a few times and ranks like one build', () => {
+    const random = createRandom(5);
+    const docs = Array.from({ length: 3000 }, (_, i) => randomDoc(`d${i}`, random));
+    const batched = createKeywordIndex({});
+    for (let i = 0; i < docs.length; i += 100) batched.upsert(docs.slice(i, i + 100));
+    const { builtDocs, segments } = batched.stats();
+    assert.ok(builtDocs <= 2.5 * docs.length, `built ${builtDocs} docs for ${docs.length}`);
+    assert.ok(segments <= 10, `${segments} segments`);
+    const single = createKeywordIndex({}, docs);
+    for (const word of VOCAB.slice(0, 8)) {
+      const got = batched.search(word, 5000);
+      const want = single.search(word, 5000);
+      assert.deepEqual(got.map((h) => h.id).sort(), want.map((h) => h.id).sort(), word);
+      // Per-segment length norms differ a little; corpus-wide idf keeps scores close.
+      const wantScore = new Map(want.map((h) => [h.id, h.score]));
+      for (const hit of got) assert.ok(Math.abs(hit.score - (wantScore.get(hit.id) ?? 0)) <= 0.15 * hit.score, `${word} ${hit.id}`);
+    }
+  });
+
+  test('a one-doc segment scores like the same text in a large segment', () => {
+    const random = createRandom(9);
+    const docs = Array.from({ length: 500 }, (_, i) => randomDoc(`d${i}`, random));
+    const index = createKeywordIndex({}, docs);
+    // Length norms stay per segment (lunr's), so pick a doc of about average length (3..8 words).
+    const pick = docs.find((d) => d.body.split(' ').length === 6)!;
+    index.upsert([{ ...pick, id: 'copy' }]);
+    assert.equal(index.stats().segments, 2);
+    const word = pick.body.split(' ')[0]!;
+    const hits = index.search(word, 1000);
+    const original = hits.find((h) => h.id === pick.id)!.score;
+    const copy = hits.find((h) => h.id === 'copy')!.score;
+    assert.ok(Math.abs(original - copy) <= 0.15 * original, `${original} vs ${copy}`);
   });
 
   test('2,000-doc build and a one-doc upsert (timings printed)', () => {

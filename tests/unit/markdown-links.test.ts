@@ -56,6 +56,7 @@ describe('resolveLink', () => {
   test('wikilinks by name, title or alias, case-insensitively; paths as a fallback', () => {
     assert.equal(resolveLink('top.md', wiki('My Page'), lookup), 'a/b.md');
     assert.equal(resolveLink('top.md', wiki('ALIAS'), lookup), 'a/c/d.md');
+    assert.equal(resolveLink('top.md', wiki('My Page.md'), lookup), 'a/b.md');
     assert.equal(resolveLink('top.md', wiki('a/notes'), lookup), 'a/notes.md');
     assert.equal(resolveLink('top.md', wiki('Nobody'), lookup), null);
     assert.equal(resolveLink('top.md', wiki(''), lookup), null);

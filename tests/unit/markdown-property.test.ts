@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Nodes } from 'mdast';
-import { fromMarkdown } from 'mdast-util-from-markdown';
-import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
-import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
-import { frontmatter } from 'micromark-extension-frontmatter';
-import { gfmTable } from 'micromark-extension-gfm-table';
-import { extractDocument } from '../../src/markdown/extract.js';
+import type { ParsedDocument } from '../../src/core/types.js';
+import { splitFrontMatter } from '../../src/markdown/front-matter.js';
 import { parseMarkdown } from '../../src/markdown/index.js';
-import { splitSourceLines } from '../../src/markdown/lines.js';
-import { parseTree } from '../../src/markdown/parse-tree.js';
+import { createMarkdownTokenizer, type Token } from '../../src/markdown/tokenize.js';
 
 /** mulberry32: small, fast, deterministic. */
 function createRandom(seed: number): { int(n: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
@@ -103,28 +97,32 @@ function randomDocument(r: Random): string {
   return r.chance(0.15) ? doc.replace(/\n/g, '\r\n') : doc;
 }
 
-/** Line ranges of every code block and table, from one whole-document parse (the oracle). */
-function atomicRanges(text: string): { start: number; end: number }[] {
-  const root = fromMarkdown(text, {
-    extensions: [frontmatter(['yaml']), gfmTable()],
-    mdastExtensions: [frontmatterFromMarkdown(['yaml']), gfmTableFromMarkdown()],
-  });
-  const out: { start: number; end: number }[] = [];
-  const stack: Nodes[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop() as Nodes;
-    if ((node.type === 'code' || node.type === 'table') && node.position !== undefined) {
-      out.push({ start: node.position.start.line, end: node.position.end.line });
-    }
-    if ('children' in node) stack.push(...(node.children as Nodes[]));
-  }
-  return out;
+const tokenize = createMarkdownTokenizer();
+const FRONT_MATTER = '---\ntitle: Shifted\n---\n';
+
+/**
+ * The oracle: the whole file tokenized in one piece with its front matter lines blanked
+ * rather than cut off (the parser cuts them off and offsets), so maps are file lines.
+ */
+function wholeFileTokens(text: string): Token[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  const { bodyLine } = splitFrontMatter(lines);
+  return tokenize(lines.map((line, i) => (i < bodyLine ? '' : line)).join('\n'));
 }
 
-function extractWith(text: string, targetChars: number): ReturnType<typeof extractDocument> {
-  const source = splitSourceLines(text);
-  const tree = parseTree(text, source, { targetChars, hardCapChars: Number.MAX_SAFE_INTEGER });
-  return extractDocument(text, source, tree);
+/** 1-based inclusive line ranges of the tokens of the given types (flat stream: nested ones too). */
+function rangesOf(tokens: readonly Token[], types: readonly string[]): { start: number; end: number }[] {
+  return tokens.filter((t) => types.includes(t.type) && t.map !== null).map((t) => ({ start: (t.map?.[0] ?? 0) + 1, end: t.map?.[1] ?? 0 }));
+}
+
+/** What a document's body says, with every line number moved by `-shift`. */
+function shifted(doc: ParsedDocument, shift: number, frontMatterTags: readonly string[] = []): unknown {
+  return {
+    headings: doc.headings.map((h) => ({ ...h, line: h.line - shift })),
+    links: doc.links.map((l) => ({ ...l, line: l.line - shift })),
+    tags: doc.tags.filter((t) => !frontMatterTags.includes(t)),
+    chunks: doc.chunks.map((c) => [c.headingPath, c.startLine - shift, c.endLine - shift, c.content, c.hash]),
+  };
 }
 
 describe('chunking invariants on random documents', () => {
@@ -133,17 +131,32 @@ describe('chunking invariants on random documents', () => {
     const text = randomDocument(r);
     const opts = { minChars: r.int(120), maxChars: 40 + r.int(400) };
     test(`document ${run}`, () => {
-      // The same tree whether the source is parsed in one piece or cut at every safe point.
-      const whole = extractWith(text, Number.MAX_SAFE_INTEGER);
-      const cut = extractWith(text, 1);
-      assert.deepEqual(cut.headings, whole.headings);
-      assert.deepEqual(cut.links, whole.links);
-      assert.deepEqual(cut.tags, whole.tags);
-      assert.equal(cut.frontMatterSource, whole.frontMatterSource);
-
       const doc = parseMarkdown('p/doc.md', text, opts);
       const lines = text.split(/\r\n|\r|\n/);
-      const frontMatterEnd = text.startsWith('---') && doc.frontMatter['title'] === 'Random' ? 4 : 0;
+      const { bodyLine } = splitFrontMatter(lines);
+      const whole = wholeFileTokens(text);
+      // The generator's front matter says `tags: [a, b]`; its bodies never use #a or #b.
+      const frontTags = bodyLine > 0 ? ['a', 'b'] : [];
+
+      // Line endings and a byte-order mark change nothing.
+      assert.deepEqual(parseMarkdown('p/doc.md', text.replace(/\r\n|\r|\n/g, '\r\n'), opts), doc);
+      assert.deepEqual(parseMarkdown('p/doc.md', `\uFEFF${text}`, opts), doc);
+      // Front matter only moves the body: same findings and chunks, lines offset.
+      const body = lines.slice(bodyLine).join('\n');
+      if (!/^---[ \t]*$/.test(lines[bodyLine] ?? '')) {
+        const alone = parseMarkdown('p/doc.md', body, opts);
+        const withFront = parseMarkdown('p/doc.md', FRONT_MATTER + body, opts);
+        assert.deepEqual(shifted(doc, bodyLine, frontTags), shifted(alone, 0));
+        assert.deepEqual(shifted(withFront, 3), shifted(alone, 0));
+      }
+      // Headings are where one whole-file parse puts them.
+      assert.deepEqual(doc.headings.map((h) => h.line), rangesOf(whole, ['heading_open']).map((range) => range.start));
+      for (const link of doc.links) {
+        assert.ok(link.line > bodyLine && link.line <= lines.length, `link line ${link.line}`);
+        const source = lines[link.line - 1] ?? '';
+        assert.ok(link.kind === 'wiki' ? source.includes('[[') : /[[<]/.test(source), `${JSON.stringify(link)} on ${JSON.stringify(source)}`);
+      }
+      for (const tag of doc.tags.filter((t) => !frontTags.includes(t))) assert.ok(text.toLowerCase().includes(`#${tag}`), tag);
 
       let previousEnd = 0;
       const owner = new Map<number, number>();
@@ -160,16 +173,15 @@ describe('chunking invariants on random documents', () => {
       });
       lines.forEach((line, index) => {
         const number = index + 1;
-        if (number <= frontMatterEnd || line.trim() === '') return;
+        if (number <= bodyLine || line.trim() === '') return;
         assert.ok(owner.has(number), `non-blank line ${number} is in no chunk: ${JSON.stringify(line)}`);
       });
-      for (const range of atomicRanges(text)) {
+      for (const range of rangesOf(whole, ['fence', 'code_block', 'table_open'])) {
         const first = owner.get(range.start);
         for (let line = range.start; line <= range.end; line++) {
           if (owner.has(line)) assert.equal(owner.get(line), first, `code/table at ${range.start}-${range.end} split`);
         }
       }
     });
-
   }
 });

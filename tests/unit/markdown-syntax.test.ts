@@ -94,10 +94,26 @@ describe('links', () => {
     assert.deepEqual(multi.links.map((l) => [l.target, l.line]), [['A', 4], ['B', 5]]);
   });
 
-  test('reference definitions far away (another parse segment) still resolve', () => {
+  test('reference definitions far away still resolve', () => {
     const filler = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} with some words in it.\n`).join('\n');
     const doc = parse(`# Top\n\nSee [the guide][guide].\n\n${filler}\n[guide]: ./guide.md\n`);
     assert.deepEqual(doc.links.map((l) => [l.kind, l.target, l.line]), [['reference', './guide.md', 3]]);
+  });
+});
+
+describe('links as written', () => {
+  test('destinations are not percent-encoded, punycoded or filtered by scheme', () => {
+    assert.deepEqual(links('[a](https://bücher.de/ä?q=1) [b](file:///etc/x.md) [c](<über uns.md#Straße>)'), [
+      { kind: 'inline', target: 'https://bücher.de/ä?q=1', text: 'a' },
+      { kind: 'inline', target: 'file:///etc/x.md', text: 'b' },
+      { kind: 'inline', target: 'über uns.md', heading: 'Straße', text: 'c' },
+    ]);
+  });
+
+  test('a document of only definitions is still chunked; a definition-like line in a paragraph is text', () => {
+    const doc = parse('[a]: one.md\n[b]: two.md\n');
+    assert.deepEqual(doc.chunks.map((c) => [c.startLine, c.endLine]), [[1, 2]]);
+    assert.deepEqual(links('text\n[x]: nope.md\n\n[x]\n'), []);
   });
 });
 
@@ -114,6 +130,10 @@ describe('tags', () => {
   test('tags in headings, lists, tables and after punctuation', () => {
     const text = '## Title #inheading\n\n- item #inlist\n\n| a |\n|---|\n| #intable |\n\n(#paren) *#emph*\n';
     assert.deepEqual(parse(text).tags, ['inheading', 'inlist', 'intable', 'paren', 'emph']);
+  });
+
+  test('what precedes a tag decides, across inline tokens', () => {
+    assert.deepEqual(parse('[l](x.md)#no `c`#no2 ![i](p.png)#no3 <https://x.org>#yes **b**#yes2 [l](x.md) #yes3\n').tags, ['yes', 'yes2', 'yes3']);
   });
 
   test('#tag at the start of a line is a tag, not a heading', () => {
