@@ -9,7 +9,8 @@ import { readManifest, type Manifest } from '../storage/manifest.js';
 import { loadGenerationWithFallback } from '../storage/read.js';
 import { openLockFile, readLockHolder, type LockFile, type LockHandle } from '../storage/lock.js';
 import { detectNetworkFilesystem } from '../storage/fs-detect.js';
-import { Corpus } from './corpus.js';
+import { Corpus, keywordSegmentBlob } from './corpus.js';
+import { createKeywordSegmentCache } from '../indices/keyword.js';
 import { corpusFromBlobs, corpusToBlobs, indexFingerprint, ParsedBlobCache, type IndexFingerprint } from './persist.js';
 
 export interface StoreLoadResult {
@@ -48,6 +49,9 @@ export class IndexStore {
   private lockFile: LockFile | null = null;
   private readonly fingerprint: IndexFingerprint;
   private readonly parsedCache = new ParsedBlobCache();
+  private readonly keywordCache = createKeywordSegmentCache();
+  /** Blob names of the keyword segments `keywordCache` holds. */
+  private cachedSegmentBlobs = new Set<string>();
 
   constructor(private readonly opts: IndexStoreOptions) {
     this.fingerprint = indexFingerprint(opts.config, opts.embedder);
@@ -169,15 +173,20 @@ export class IndexStore {
     const dir = this.opts.config.index.dir;
     try {
       // Only shards whose checksum changed since the last load are read again.
-      let loaded = await loadGenerationWithFallback(dir, manifest, { names: this.parsedCache.missing(manifest.blobs) });
+      const names = this.parsedCache.missing(manifest.blobs).filter((name) => !this.cachedSegmentBlobs.has(name));
+      let loaded = await loadGenerationWithFallback(dir, manifest, { names });
       if (loaded.source !== 'current' || loaded.manifest !== manifest) {
         this.parsedCache.clear();
+        this.keywordCache.retain([]);
+        this.cachedSegmentBlobs.clear();
         loaded = await loadGenerationWithFallback(dir, loaded.manifest);
       }
       warnings.push(...loaded.warnings);
       const refs = loaded.source === 'current' ? loaded.manifest.blobs : (loaded.manifest.previous?.blobs ?? {});
       const cache = loaded.source === 'current' ? this.parsedCache : undefined;
-      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, loaded.source === 'current', cache);
+      const keywordCache = loaded.source === 'current' ? this.keywordCache : undefined;
+      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, loaded.source === 'current', cache, keywordCache);
+      this.cachedSegmentBlobs = new Set(keywordCache ? corpus.keyword.segmentIds().map(keywordSegmentBlob) : []);
       return { corpus, generation: loaded.manifest.generation, manifest: loaded.manifest, warnings };
     } catch (err) {
       if (!isAppError(err) || (err.code !== 'INDEX_CORRUPT' && err.code !== 'INDEX_FORMAT')) throw err;

@@ -6,7 +6,7 @@ import type { Config } from '../config/types.js';
 import { AppError, errorMessage } from '../core/errors.js';
 import type { Chunk, DocumentMeta, FileEntry } from '../core/types.js';
 import type { Embedder } from '../embed/embedder.js';
-import { KEYWORD_FORMAT_VERSION, loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentSnapshot } from '../indices/keyword.js';
+import { KEYWORD_FORMAT_VERSION, loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentCache, type KeywordSegmentSnapshot } from '../indices/keyword.js';
 import { loadVectorIndex } from '../indices/vector.js';
 import { loadLinkGraph } from '../indices/graph.js';
 import { chunkingFingerprint } from '../markdown/index.js';
@@ -190,6 +190,7 @@ export async function corpusFromBlobs(
   fp: IndexFingerprint,
   keepable: boolean,
   cache?: ParsedBlobCache,
+  keywordCache?: KeywordSegmentCache,
 ): Promise<Corpus> {
   try {
     const parse = <T>(name: string): T | null => {
@@ -205,6 +206,8 @@ export async function corpusFromBlobs(
     if (!kwState || !graphJson) throw new Error('a required blob is missing');
     if (!Array.isArray(kwState.segments)) throw new Error('the keyword index state lists no segments');
     const kwSegments = kwState.segments.map((id) => {
+      // Segments are immutable and named by content: one already loaded need not be read again.
+      if (keywordCache?.has(id) && blobs[keywordSegmentBlob(id)] === undefined) return { id };
       const segment = parse<KeywordSegmentSnapshot>(keywordSegmentBlob(id));
       if (segment === null || segment.id !== id) throw new Error(`keyword segment ${id} is missing`);
       return segment;
@@ -212,7 +215,9 @@ export async function corpusFromBlobs(
     const keyword = loadKeywordIndex(
       { format: kwState.format, version: kwState.version, settings: kwState.settings, removed: kwState.removed, segments: kwSegments },
       fp.keywordParams,
+      keywordCache,
     );
+    keywordCache?.retain(kwState.segments);
     let vector = null;
     if (fp.dimension !== null) {
       const ref = refs[VECTORS_BLOB];

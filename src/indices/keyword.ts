@@ -144,9 +144,13 @@ export function createKeywordIndex(params: KeywordIndexParams = {}, initialDocs:
  * built with other settings (k1, b, boosts, tokenizer or lunr version) its live docs are
  * rebuilt, which gives the segments new ids.
  */
-export function loadKeywordIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams = {}): KeywordIndex {
+export function loadKeywordIndex(
+  snapshot: KeywordIndexSnapshot | KeywordIndexReference,
+  params: KeywordIndexParams = {},
+  cache?: KeywordSegmentCache,
+): KeywordIndex {
   try {
-    return restoreIndex(snapshot, params);
+    return restoreIndex(resolveReferences(snapshot, cache), params, cache);
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('INDEX_CORRUPT', `keyword index snapshot is malformed: ${String(err)}`, {
@@ -156,7 +160,59 @@ export function loadKeywordIndex(snapshot: KeywordIndexSnapshot, params: Keyword
   }
 }
 
-function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams): KeywordIndex {
+/**
+ * Immutable parts of loaded segments by id (segment ids are content hashes, so an id always
+ * means the same data). A follower that loads generation after generation passes the same cache
+ * and only parses and derives postings for segments it has not seen; each index still gets its
+ * own deletion masks.
+ */
+export interface KeywordSegmentCache {
+  has(id: string): boolean;
+  /** Keep only these ids (the segments of the index just loaded). */
+  retain(ids: readonly string[]): void;
+}
+
+/** A snapshot whose segments may be given by id alone when `cache` holds them. */
+export interface KeywordIndexReference extends Omit<KeywordIndexSnapshot, 'segments'> {
+  segments: (KeywordSegmentSnapshot | { id: string })[];
+}
+
+interface CachedSegment {
+  id: string;
+  docs: KeywordDoc[];
+  index: LunrIndexJson;
+  refs: readonly string[];
+  postings: SegmentPostings;
+}
+
+class SegmentCache implements KeywordSegmentCache {
+  readonly entries = new Map<string, CachedSegment>();
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+  retain(ids: readonly string[]): void {
+    const keep = new Set(ids);
+    for (const id of this.entries.keys()) if (!keep.has(id)) this.entries.delete(id);
+  }
+}
+
+export function createKeywordSegmentCache(): KeywordSegmentCache {
+  return new SegmentCache();
+}
+
+function resolveReferences(snapshot: KeywordIndexSnapshot | KeywordIndexReference, cache: KeywordSegmentCache | undefined): KeywordIndexSnapshot {
+  if (snapshot === null || typeof snapshot !== 'object' || !Array.isArray(snapshot.segments)) return snapshot as KeywordIndexSnapshot;
+  const entries = cache instanceof SegmentCache ? cache.entries : undefined;
+  const segments = snapshot.segments.map((seg) => {
+    if ('docs' in seg) return seg;
+    const cached = entries?.get(seg.id);
+    if (!cached) throw new AppError('INDEX_CORRUPT', `keyword segment ${seg.id} is neither stored nor cached`);
+    return { id: cached.id, docs: cached.docs, index: cached.index };
+  });
+  return { ...snapshot, segments };
+}
+
+function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams, cache?: KeywordSegmentCache): KeywordIndex {
   if (snapshot === null || typeof snapshot !== 'object' || snapshot.format !== 'ragdocs-keyword') {
     throw new AppError('INDEX_CORRUPT', 'keyword index snapshot is not a ragdocs keyword index', {
       hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
@@ -175,7 +231,15 @@ function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams
     for (const id of snapshot.removed) live.delete(id);
     return createKeywordIndex(params, [...live.values()]);
   }
-  return assembleIndex(params, snapshot.segments.map((seg) => loadSegment(seg, settings)), snapshot.removed);
+  const entries = cache instanceof SegmentCache ? cache.entries : undefined;
+  const segments = snapshot.segments.map((seg) => {
+    const cached = entries?.get(seg.id);
+    if (cached) return { ...cached, dead: new Uint8Array(cached.docs.length), deadCount: 0 };
+    const loaded = loadSegment(seg, settings);
+    entries?.set(seg.id, { id: loaded.id, docs: loaded.docs, index: loaded.index, refs: loaded.refs, postings: loaded.postings });
+    return loaded;
+  });
+  return assembleIndex(params, segments, snapshot.removed);
 }
 
 /** Pure snapshot → compacted snapshot, suitable for running in a worker thread. */
