@@ -44,17 +44,12 @@ export class Corpus {
   private readonly names = new Map<string, string>();
   /** Chunk content hash → a chunk id holding that content, to reuse its vector. */
   private readonly byHash = new Map<string, string>();
-  /** Bumped on every apply; lets callers cache per-version derived data. */
-  version = 0;
   /** Set by apply/load, cleared by the persister once it has written them. */
   readonly dirty = { vectors: true, shards: new Set<string>(ALL_SHARDS) };
   /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
   keepable = true;
   /** Keyword segment ids already on disk, by blob name (segments are immutable: same id, same bytes). */
   readonly persistedSegmentBlob = new Map<string, string>();
-  get persistedSegments(): Set<string> {
-    return new Set(this.persistedSegmentBlob.values());
-  }
 
   constructor(
     readonly keywordParams: KeywordIndexParams,
@@ -138,12 +133,7 @@ export class Corpus {
     if (this.keyword.needsCompaction()) this.keyword.compact();
     if (membershipChanged) this.resolveAllLinks();
     else for (const u of change.upserts) this.resolveLinksOf(u.entry.path);
-    this.version++;
     if (this.vector && (removedChunkIds.length > 0 || change.upserts.length > 0)) this.dirty.vectors = true;
-  }
-
-  rememberSegment(blobName: string, segmentId: string): void {
-    this.persistedSegmentBlob.set(blobName, segmentId);
   }
 
   /** Called once everything is on disk: only later changes make blobs dirty again. */
