@@ -5,8 +5,6 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
 import { createLogger, type Logger } from '../app/logger.js';
-import { runServe } from './serve.js';
-import { runIndex, runQuery, runStatus } from './commands.js';
 
 /** Package version, read once from package.json next to dist/. */
 export function packageVersion(): string {
@@ -34,6 +32,7 @@ export async function runCli(argv: string[]): Promise<void> {
       const logger = createLogger(fallback.logging);
       logger.error({ code: isAppError(err) ? err.code : undefined }, `${errorMessage(err)} -- serving with defaults instead`);
       try {
+        const { runServe } = await import('./serve.js');
         await runServe(fallback, logger, packageVersion(), `configuration ignored: ${errorMessage(err)}`);
       } catch (serveErr) {
         reportFatal(logger, serveErr);
@@ -55,10 +54,14 @@ export async function runCli(argv: string[]): Promise<void> {
   }
 }
 
+/** Commands are imported on use: `serve` must answer `initialize` before the heavy modules load. */
 async function dispatch(args: CliArgs, config: Config, logger: Logger): Promise<void> {
+  if (args.command === 'serve') {
+    const { runServe } = await import('./serve.js');
+    return runServe(config, logger, packageVersion());
+  }
+  const { runIndex, runQuery, runStatus } = await import('./commands.js');
   switch (args.command) {
-    case 'serve':
-      return runServe(config, logger, packageVersion());
     case 'index':
       return runIndex(config, logger, args.rebuild);
     case 'query':

@@ -1,20 +1,33 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createApplication } from '../app/application.js';
+import type { Application } from '../app/application.js';
 import type { Logger } from '../app/logger.js';
 import type { Config } from '../config/types.js';
+import type { IndexStatus } from '../core/types.js';
 import { createMcpServer } from '../mcp/server.js';
+import type { DocsService } from '../mcp/service.js';
 
 /** Upper bound on an orderly shutdown before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 1500;
 
 /**
- * The stdio server: connect first (so `initialize` is answered at once), then load and index
- * in the background. Shuts down in order when stdin ends (the client went away) or on
- * SIGTERM/SIGINT, releasing the index lock, and exits within the deadline regardless.
+ * The stdio server: connect first (so `initialize` is answered at once), then load the
+ * application's modules (indices, parser, watcher: a few hundred ms of imports) and index in the
+ * background. Shuts down in order when stdin ends (the client went away) or on SIGTERM/SIGINT,
+ * releasing the index lock, and exits within the deadline regardless.
  */
 export async function runServe(config: Config, logger: Logger, version: string, configProblem?: string): Promise<void> {
-  const app = createApplication({ config, logger, watch: true, configProblem });
-  const server = createMcpServer(app.service, {
+  let app: Application | null = null;
+  // The heavy modules load once the handshake is done (or after a second at the latest), so the
+  // `initialize` answer does not wait for them.
+  let startLoading: () => void = () => undefined;
+  const handshakeDone = new Promise<void>((resolve) => (startLoading = resolve));
+  const appReady = handshakeDone
+    .then(() => import('../app/application.js'))
+    .then(({ createApplication }) => {
+      app = createApplication({ config, logger, watch: true, configProblem });
+      return app;
+    });
+  const server = createMcpServer(deferredService(appReady, () => app, config), {
     name: 'mcp-markdown-ragdocs',
     version,
     logger: { error: (obj, msg) => logger.error(obj, msg) },
@@ -32,7 +45,8 @@ export async function runServe(config: Config, logger: Logger, version: string, 
     hardExit.unref();
     void (async () => {
       await server.close().catch(() => undefined);
-      await app.stop().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
+      const running = app ?? (await appReady.catch(() => null));
+      await running?.stop().catch((err: unknown) => logger.warn({ err }, 'error during shutdown'));
       process.exit(0);
     })();
   };
@@ -42,9 +56,43 @@ export async function runServe(config: Config, logger: Logger, version: string, 
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => shutdown('SIGHUP'));
 
+  server.server.oninitialized = () => startLoading();
+  setTimeout(() => startLoading(), 1000).unref();
   await server.connect(transport);
   logger.info({ docs: config.docs.root, index: config.index.dir }, 'server ready on stdio');
-  app.start().catch((err: unknown) => {
-    logger.error({ err }, 'startup indexing failed');
-  });
+  appReady
+    .then((started) => started.start())
+    .catch((err: unknown) => logger.error({ err }, 'startup indexing failed'));
+}
+
+/** The tools' service before the application has loaded: calls wait for it; status says `loading`. */
+function deferredService(ready: Promise<Application>, current: () => Application | null, config: Config): DocsService {
+  return {
+    query: async (params) => (await ready).service.query(params),
+    queryCompressed: async (params) => (await ready).service.queryCompressed(params),
+    getDocument: async (params) => (await ready).service.getDocument(params),
+    listDocuments: async (params) => (await ready).service.listDocuments(params),
+    status: () => current()?.service.status() ?? loadingStatus(config),
+  };
+}
+
+function loadingStatus(config: Config): IndexStatus {
+  return {
+    state: 'loading',
+    documents: 0,
+    chunks: 0,
+    generation: 0,
+    pending_files: 0,
+    embedder: config.embedder.provider,
+    index_dir: config.index.dir,
+    instance_id: '',
+    embeddings_computed: 0,
+    embeddings_reused: 0,
+    last_error: null,
+    files_parsed: 0,
+    files_unchanged: 0,
+    lock_holder: null,
+    lock_wait_ms: 0,
+    warnings: [],
+  };
 }
