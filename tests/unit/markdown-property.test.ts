@@ -4,22 +4,8 @@ import type { ParsedDocument } from '../../src/core/types.js';
 import { splitFrontMatter } from '../../src/markdown/front-matter.js';
 import { parseMarkdown } from '../../src/markdown/index.js';
 import { createMarkdownTokenizer, type Token } from '../../src/markdown/tokenize.js';
+import { createRandom, type Random } from '../../bench/lib/random.js';
 
-/** mulberry32: small, fast, deterministic. */
-function createRandom(seed: number): { int(n: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (items) => items[int(items.length)] as (typeof items)[number], chance: (p) => next() < p };
-}
-
-type Random = ReturnType<typeof createRandom>;
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'snake_case', 'camelCase', 'dotted.name', 'x', 'long-word', 'über'];
 const INLINE = ['[link](other.md)', '[[Wiki Page]]', '[[Page#Part|alias]]', '#tag-one', '`code #no [[no]]`', '[ref][r1]', '[r2]', '*em*', '<span>x</span>', '![img](a.png)', 'https://x.org/#frag'];
@@ -32,7 +18,7 @@ function words(r: Random, n: number): string {
 
 function paragraph(r: Random): string {
   const lines: string[] = [];
-  for (let i = 0, n = 1 + r.int(4); i < n; i++) lines.push(words(r, 2 + r.int(12)));
+  for (let i = 0, n = 1 + r.int(0, 3); i < n; i++) lines.push(words(r, 2 + r.int(0, 11)));
   return lines.join('\n');
 }
 
@@ -40,22 +26,22 @@ function fence(r: Random, indent = ''): string {
   const marker = r.pick(['```', '~~~', '````']);
   const body = ['# not a heading', '', '- not an item', '[r1]: nope.md', '| a | b |', '---', words(r, 4), '<!--'];
   const lines = [indent + marker + r.pick(['', 'js', 'md'])];
-  for (let i = 0, n = r.int(6); i < n; i++) lines.push(indent + r.pick(body));
+  for (let i = 0, n = r.int(0, 5); i < n; i++) lines.push(indent + r.pick(body));
   lines.push(indent + marker);
   return lines.join('\n');
 }
 
 function table(r: Random): string {
   const rows = ['| head | [[Other]] |', '| --- | --- |'];
-  for (let i = 0, n = 1 + r.int(4); i < n; i++) rows.push(`| ${words(r, 2)} | ${words(r, 1)} |`);
+  for (let i = 0, n = 1 + r.int(0, 3); i < n; i++) rows.push(`| ${words(r, 2)} | ${words(r, 1)} |`);
   return rows.join('\n');
 }
 
 function list(r: Random): string {
   const ordered = r.chance(0.3);
   const lines: string[] = [];
-  for (let i = 0, n = 1 + r.int(5); i < n; i++) {
-    lines.push(`${ordered ? `${i + 1}.` : r.pick(['-', '*'])} ${words(r, 1 + r.int(6))}`);
+  for (let i = 0, n = 1 + r.int(0, 4); i < n; i++) {
+    lines.push(`${ordered ? `${i + 1}.` : r.pick(['-', '*'])} ${words(r, 1 + r.int(0, 5))}`);
     if (r.chance(0.3)) lines.push(`   ${words(r, 3)}`);
     if (r.chance(0.2)) lines.push(`   - nested ${words(r, 2)}`);
     if (r.chance(0.15)) lines.push('', fence(r, '   '));
@@ -65,10 +51,10 @@ function list(r: Random): string {
 }
 
 function block(r: Random): string {
-  switch (r.int(11)) {
+  switch (r.int(0, 10)) {
     case 0:
     case 1:
-      return `${'#'.repeat(1 + r.int(3))} ${words(r, 1 + r.int(3))}`;
+      return `${'#'.repeat(1 + r.int(0, 2))} ${words(r, 1 + r.int(0, 2))}`;
     case 2:
       return `${words(r, 2)}\n${r.pick(['===', '---'])}`;
     case 3:
@@ -91,7 +77,7 @@ function block(r: Random): string {
 function randomDocument(r: Random): string {
   const parts: string[] = [];
   if (r.chance(0.2)) parts.push('---\ntitle: Random\ntags: [a, b]\n---');
-  for (let i = 0, n = r.int(30); i < n; i++) parts.push(block(r));
+  for (let i = 0, n = r.int(0, 29); i < n; i++) parts.push(block(r));
   let doc = '';
   for (const part of parts) doc += part + r.pick(['\n\n', '\n\n', '\n', '\n\n\n']);
   return r.chance(0.15) ? doc.replace(/\n/g, '\r\n') : doc;
@@ -129,7 +115,7 @@ describe('chunking invariants on random documents', () => {
   const r = createRandom(20240611);
   for (let run = 0; run < 200; run++) {
     const text = randomDocument(r);
-    const opts = { minChars: r.int(120), maxChars: 40 + r.int(400) };
+    const opts = { minChars: r.int(0, 119), maxChars: 40 + r.int(0, 399) };
     test(`document ${run}`, () => {
       const doc = parseMarkdown('p/doc.md', text, opts);
       const lines = text.split(/\r\n|\r|\n/);
