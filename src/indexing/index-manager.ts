@@ -143,7 +143,8 @@ export class IndexManager {
   }
 
   status(): IndexStatus {
-    const warnings = [...(this.configProblem ? [this.configProblem] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
+    const degraded = this.store.degradedReason;
+    const warnings = [...(this.configProblem ? [this.configProblem] : []), ...(degraded ? [degraded] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
     return {
       state: this.configProblem && this.state === 'ready' ? 'degraded' : this.state,
       documents: this.corpus.docs.size,
@@ -155,7 +156,7 @@ export class IndexManager {
       instance_id: this.opts.instanceId,
       embeddings_computed: this.counters.embeddingsComputed,
       embeddings_reused: this.counters.embeddingsReused,
-      last_error: this.lastError ?? this.configProblem,
+      last_error: this.lastError ?? this.configProblem ?? degraded,
       files_parsed: this.counters.filesParsed,
       files_unchanged: this.counters.filesUnchanged,
       lock_holder: this.store.lockHolder,

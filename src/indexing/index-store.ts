@@ -6,7 +6,7 @@ import type { Logger } from '../app/logger.js';
 import { collectGarbage } from '../storage/gc.js';
 import { publishGeneration } from '../storage/generation.js';
 import { readManifest, type Manifest } from '../storage/manifest.js';
-import { loadGenerationWithFallback } from '../storage/read.js';
+import { loadGenerationWithFallback, type LoadedGeneration } from '../storage/read.js';
 import { openLockFile, readLockHolder, type LockFile, type LockHandle } from '../storage/lock.js';
 import { detectNetworkFilesystem } from '../storage/fs-detect.js';
 import { Corpus, keywordSegmentBlob } from './corpus.js';
@@ -173,13 +173,19 @@ export class IndexStore {
     const dir = this.opts.config.index.dir;
     try {
       // Only shards whose checksum changed since the last load are read again.
+      // First try reading only what changed since the last load (current generation only); on any
+      // trouble fall back to a full load, which also handles a damaged current generation.
       const names = this.parsedCache.missing(manifest.blobs).filter((name) => !this.cachedSegmentBlobs.has(name));
-      let loaded = await loadGenerationWithFallback(dir, manifest, { names });
-      if (loaded.source !== 'current' || loaded.manifest !== manifest) {
+      let loaded: LoadedGeneration | null = null;
+      if (names.length < Object.keys(manifest.blobs).length) {
+        loaded = await loadGenerationWithFallback(dir, manifest, { names }).catch(() => null);
+        if (loaded && (loaded.source !== 'current' || loaded.manifest !== manifest)) loaded = null;
+      }
+      if (loaded === null) {
         this.parsedCache.clear();
         this.keywordCache.retain([]);
         this.cachedSegmentBlobs.clear();
-        loaded = await loadGenerationWithFallback(dir, loaded.manifest);
+        loaded = await loadGenerationWithFallback(dir, manifest);
       }
       warnings.push(...loaded.warnings);
       const refs = loaded.source === 'current' ? loaded.manifest.blobs : (loaded.manifest.previous?.blobs ?? {});

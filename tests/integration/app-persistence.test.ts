@@ -1,0 +1,110 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, readdirSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmbedder } from '../../src/embed/embedder.js';
+import { readManifest } from '../../src/storage/manifest.js';
+import { generationDir } from '../../src/storage/layout.js';
+import { fixturePath, makeTempDir } from '../helpers/paths.js';
+import { startApp, testConfig } from '../helpers/app.js';
+
+const FIXTURE_DOCS = 6;
+
+async function damageCurrentGeneration(indexDir: string, which: 'current' | 'previous'): Promise<void> {
+  const manifest = await readManifest(indexDir);
+  assert.ok(manifest);
+  const blobs = which === 'current' ? manifest.blobs : manifest.previous?.blobs;
+  assert.ok(blobs);
+  // Truncate the blobs first written by that generation (shared older ones stay intact).
+  const gen = which === 'current' ? manifest.generation : manifest.previous!.generation;
+  const own = Object.values(blobs).filter((ref) => ref.gen === gen);
+  assert.ok(own.length > 0);
+  for (const ref of own) truncateSync(join(generationDir(indexDir, ref.gen), ref.file), 3);
+}
+
+describe('persistence through the application', () => {
+  const tmp = makeTempDir();
+  after(() => tmp.cleanup());
+
+  test('a damaged current generation falls back to the previous one, with a warning, and catches up by hash', async () => {
+    const docs = join(tmp.dir, 'fallback-docs');
+    const indexDir = join(tmp.dir, 'fallback-index');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    await (await startApp(testConfig(docs, indexDir))).stop();
+    appendFileSync(join(docs, 'README.md'), '\nA new line with the zorblax token.\n');
+    await (await startApp(testConfig(docs, indexDir))).stop();
+    await damageCurrentGeneration(indexDir, 'current');
+
+    const app = await startApp(testConfig(docs, indexDir));
+    try {
+      const s = app.manager.status();
+      assert.ok(s.warnings.some((w) => /loaded the previous generation/.test(w)), s.warnings.join('\n'));
+      assert.equal(s.documents, FIXTURE_DOCS);
+      const { results } = await app.service.query({ query: 'zorblax', topN: 3 });
+      assert.equal(results[0]?.path, 'README.md', 'the change made after the previous generation is re-applied');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('when the previous generation is damaged too, the index is rebuilt from the documents', async () => {
+    const docs = join(tmp.dir, 'rebuild-docs');
+    const indexDir = join(tmp.dir, 'rebuild-index');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    await (await startApp(testConfig(docs, indexDir))).stop();
+    writeFileSync(join(docs, 'extra.md'), '# Extra\n\nThe quillwort page.\n');
+    await (await startApp(testConfig(docs, indexDir))).stop();
+    await damageCurrentGeneration(indexDir, 'current');
+    await damageCurrentGeneration(indexDir, 'previous');
+
+    const app = await startApp(testConfig(docs, indexDir));
+    try {
+      const s = app.manager.status();
+      assert.ok(s.warnings.some((w) => /rebuilding the index from the documents/.test(w)), s.warnings.join('\n'));
+      assert.equal(s.documents, FIXTURE_DOCS + 1);
+      assert.equal(s.files_parsed, FIXTURE_DOCS + 1);
+      const { results } = await app.service.query({ query: 'quillwort', topN: 3 });
+      assert.equal(results[0]?.path, 'extra.md');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('changing the embedder rebuilds the index instead of failing', async () => {
+    const docs = join(tmp.dir, 'embed-docs');
+    const indexDir = join(tmp.dir, 'embed-index');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    await (await startApp(testConfig(docs, indexDir))).stop();
+    const embedder = createEmbedder({ provider: 'test', dimension: 32 });
+    const app = await startApp(testConfig(docs, indexDir), { embedder });
+    try {
+      const s = app.manager.status();
+      assert.ok(s.warnings.some((w) => /embedder.*rebuilding/.test(w)), s.warnings.join('\n'));
+      assert.equal(s.documents, FIXTURE_DOCS);
+      assert.ok(s.embeddings_computed > 0);
+      const { results } = await app.service.query({ query: 'canary traffic', topN: 5 });
+      assert.ok(results.some((r) => r.matched_by.includes('semantic')));
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('an index dir that cannot be created: serve from memory, degraded, with the reason', async () => {
+    const docs = join(tmp.dir, 'memory-docs');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    const blocker = join(tmp.dir, 'not-a-dir');
+    writeFileSync(blocker, 'a file where the index dir should go');
+    const app = await startApp(testConfig(docs, join(blocker, 'index')));
+    try {
+      const s = app.manager.status();
+      assert.equal(s.state, 'degraded');
+      assert.match(s.warnings.join('\n') + (s.last_error ?? ''), /not writable|serving from memory/);
+      assert.equal(s.documents, FIXTURE_DOCS);
+      const { results } = await app.service.query({ query: 'rollback', topN: 3 });
+      assert.equal(results[0]?.path, 'guides/deployment.md');
+    } finally {
+      await app.stop();
+    }
+    assert.deepEqual(readdirSync(tmp.dir).includes('not-a-dir'), true);
+  });
+});
