@@ -73,22 +73,6 @@ function identifierParts(token: string): string[] {
   return parts;
 }
 
-/**
- * The whole compound identifiers a query names (`acme-install`, `getuserbyid`, `err_tls_cert`),
- * lower-cased and folded like index terms: exactly the wholes the tokenizer emits besides the
- * parts. Someone who types an exact identifier wants the page that contains it, not pages that
- * merely share its words; the keyword index scores the wholes in a field of their own.
- */
-export function compoundTerms(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const match of foldText(text).matchAll(TOKEN_REGEX)) {
-    const token = match[2];
-    if (token === undefined) continue;
-    if (PART_SEPARATORS.test(token) || /\p{Ll}\p{Lu}/u.test(token)) out.add(token.toLowerCase());
-  }
-  return out;
-}
-
 /** Text → terms; see the module comment. Never throws on any string input. */
 export type Tokenizer = (text: string, options: TokenizeOptions) => string[];
 

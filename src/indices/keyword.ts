@@ -280,6 +280,16 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
       location.set(doc.id, { seg, num });
     });
   };
+  /** Copies stored across segments, and how many of them are masked. */
+  const countCopies = (): { stored: number; dead: number } => {
+    let stored = 0;
+    let dead = 0;
+    for (const seg of segments) {
+      stored += seg.docs.length;
+      dead += seg.deadCount;
+    }
+    return { stored, dead };
+  };
   const build = (docs: KeywordDoc[]): Segment => {
     builtDocs += docs.length;
     return buildSegment(docs, settings, key, tokenize);
@@ -329,24 +339,14 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
       return searchSegments(segments, terms.map((term) => ({ term, boost: 1 })), limit, settings.k1);
     },
     needsCompaction() {
-      let stored = 0;
-      let dead = 0;
-      for (const seg of segments) {
-        stored += seg.docs.length;
-        dead += seg.deadCount;
-      }
+      const { stored, dead } = countCopies();
       return dead > 0 && dead > policy.maxDeadRatio * stored;
     },
     compact() {
       if (segments.length > 1 || segments.some((seg) => seg.deadCount > 0)) rebuildRun(0, segments.length);
     },
     stats() {
-      let stored = 0;
-      let dead = 0;
-      for (const seg of segments) {
-        stored += seg.docs.length;
-        dead += seg.deadCount;
-      }
+      const { stored, dead } = countCopies();
       return { segments: segments.length, storedDocs: stored, deadDocs: dead, builtDocs };
     },
     segmentIds: () => segments.map((seg) => seg.id),
