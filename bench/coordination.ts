@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs * 2; i++) {
     const locked = i % 2 === 0;
     const dir = join(work, `pub-${i}`);
-    const store = new IndexStore({ config: config(dir, locked ? 'file_lock' : 'none'), embedder: null, logger, instanceId: `bench-${i}` });
+    const store = new IndexStore({ config: config(dir, locked ? 'file_lock' : 'none'), vectorSpace: null, logger, instanceId: `bench-${i}` });
     store.accept(await store.open());
     corpus.keepable = false; // nothing on disk to share: a full generation
     const start = performance.now();

@@ -16,7 +16,9 @@ import { homedir } from 'node:os';
 import pino from 'pino';
 import { loadConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/types.js';
-import { createEmbedder, type Embedder } from '../src/embed/embedder.js';
+import type { Embedder } from '../src/embed/embedder.js';
+import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
+import { spaceIdOf } from '../src/embed/vector-space.js';
 import type { Corpus } from '../src/indexing/corpus.js';
 import { IndexStore } from '../src/indexing/index-store.js';
 import { createPathFilter } from '../src/indexing/path-filter.js';
@@ -58,13 +60,11 @@ export function benchConfig(docs: string, indexDir: string, embedder: 'none' | '
 }
 
 export function createTestEmbedder(): Embedder {
-  const embedder = createEmbedder({ provider: 'test', dimension: TEST_EMBEDDER_DIMENSION });
-  if (embedder === null) throw new Error('the test embedder is not available');
-  return embedder;
+  return createHashingEmbedder(TEST_EMBEDDER_DIMENSION);
 }
 
 async function openStore(config: Config, embedder: Embedder | null, id: string): Promise<IndexStore> {
-  const store = new IndexStore({ config, embedder, logger: pino({ level: 'silent' }), instanceId: id, rebuild: true });
+  const store = new IndexStore({ config, vectorSpace: embedder ? spaceIdOf(embedder) : null, logger: pino({ level: 'silent' }), instanceId: id, rebuild: true });
   store.accept(await store.open());
   return store;
 }
@@ -87,7 +87,7 @@ export async function measureBuildPhases(
   const store = await openStore(config, null, 'bench-phases');
   try {
     const corpus: Corpus = store.emptyCorpus();
-    const prepareOpts = { rootReal: config.docs.root, maxFileBytes: config.docs.maxFileBytes, chunking: config.chunking, embedder: null };
+    const prepareOpts = { rootReal: config.docs.root, maxFileBytes: config.docs.maxFileBytes, chunking: config.chunking };
     let t = performance.now();
     const { change } = await prepareChanges(corpus, paths, prepareOpts);
     const parseChunk = performance.now() - t;
@@ -128,6 +128,7 @@ export async function measureBuildPhases(
       const vStore = await openStore(vConfig, embedder, 'bench-phases-vectors');
       try {
         const vCorpus = vStore.emptyCorpus();
+        vCorpus.useVectorSpace(spaceIdOf(embedder), embedder.dimension);
         for (const u of change.upserts) u.vectors = new Map(u.doc.chunks.flatMap((c) => (vectors.has(c.id) ? [[c.id, vectors.get(c.id) as Float32Array]] : [])));
         vCorpus.apply(change);
         await vStore.publish(vCorpus);

@@ -93,7 +93,7 @@ export async function measureQueryLatency(opts: {
   let keyword: LatencyFigures;
   try {
     queries = drawQueries(keywordApp, opts.uniqueTokens, opts.queries);
-    const service = createDocsService({ config: withWeights(keywordConfig, 1, 0, 0), manager: keywordApp.manager, embedder: null });
+    const service = createDocsService({ config: withWeights(keywordConfig, 1, 0, 0), manager: keywordApp.manager, embedding: keywordApp.embedding });
     keyword = await timeQueries(service, queries, opts.runs);
   } finally {
     await keywordApp.stop();

@@ -14,7 +14,6 @@ import { createDocsService } from '../../src/app/docs-service.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config, EmbedderProvider } from '../../src/config/types.js';
 import { AppError } from '../../src/core/errors.js';
-import { createEmbedder } from '../../src/embed/embedder.js';
 import type { DocsService } from '../../src/mcp/service.js';
 import { dedupeKeys, type Retriever } from './retriever.js';
 
@@ -77,19 +76,15 @@ export async function createProjectRetrievers(docsDir: string, options: ProjectR
     ignoreConfigFile: options.configFile === undefined,
     flags: { docs: docsDir, indexDir: join(options.workDir, 'index'), config: options.configFile },
   });
-  // Built here rather than by the application so the extra services can share the same instance.
-  const embedderInstance = createEmbedder(config.embedder);
-  const app: Application = createApplication({
-    config,
-    logger: pino({ level: 'silent' }),
-    watch: false,
-    rebuild: true,
-    embedder: embedderInstance,
-  });
+  const app: Application = createApplication({ config, logger: pino({ level: 'silent' }), watch: false, rebuild: true });
   const started = performance.now();
   try {
     await app.start();
     const timeoutMs = options.indexTimeoutMs ?? 30 * 60_000;
+    // The embedder must be usable (model in the cache, or downloaded now) before vectors can be measured.
+    await app.embedding.whenSettled(timeoutMs);
+    const emb = app.embedding.status();
+    if (emb.phase === 'unavailable') throw new AppError('EMBEDDER_UNAVAILABLE', emb.problem ?? 'the embedder is not available', emb.fix ? { hint: emb.fix } : undefined);
     if (!(await app.manager.waitForIdle(timeoutMs))) {
       throw new AppError('INTERNAL', `indexing ${docsDir} did not finish within ${Math.round(timeoutMs / 1000)} s`, {
         hint: 'use --sample-docs N for a smaller run',
@@ -119,7 +114,7 @@ export async function createProjectRetrievers(docsDir: string, options: ProjectR
   const retrievers = rows.map(([name, weights]) =>
     toRetriever(
       name,
-      createDocsService({ config: withWeights(config, weights), manager: app.manager, embedder: embedderInstance }),
+      createDocsService({ config: withWeights(config, weights), manager: app.manager, embedding: app.embedding }),
       options.docKeyOf,
     ),
   );

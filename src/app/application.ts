@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../core/errors.js';
-import { createEmbedder, type Embedder } from '../embed/embedder.js';
+import type { Embedder } from '../embed/embedder.js';
+import { EmbedderRuntime } from '../embed/runtime.js';
 import { IndexManager } from '../indexing/index-manager.js';
 import { watchDocuments, type DocWatcher } from '../indexing/watcher.js';
 import { createDocsService } from './docs-service.js';
@@ -15,8 +16,14 @@ export interface ApplicationOptions {
   watch: boolean;
   /** Discard the persisted index and rebuild from the files. */
   rebuild?: boolean;
-  /** Injected in tests; defaults to the configured provider. */
+  /** Injected in tests: a ready in-process embedder (or null for none) instead of the configured provider. */
   embedder?: Embedder | null;
+  /** Read for API keys and HF_TOKEN; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Delays between background attempts to get the embedder ready (tests shorten them). */
+  embedderRetryMs?: readonly number[];
+  /** Provider `test` only: simulated model cost per text in the worker (benchmarks). */
+  testEmbedCostMs?: number;
   instanceId?: string;
   /** A configuration problem the app was started despite; reported by index_status. */
   configProblem?: string;
@@ -29,6 +36,7 @@ export interface ApplicationOptions {
  */
 export interface Application {
   readonly manager: IndexManager;
+  readonly embedding: EmbedderRuntime;
   readonly service: DocsService;
   readonly instanceId: string;
   /** Load the persisted index, start watching, reconcile. Resolves when the initial work is queued. */
@@ -39,19 +47,30 @@ export interface Application {
 export function createApplication(opts: ApplicationOptions): Application {
   const instanceId = opts.instanceId ?? randomUUID();
   const logger = opts.logger.child({ instance: instanceId.slice(0, 8) });
-  const embedder = opts.embedder !== undefined ? opts.embedder : createEmbedder(opts.config.embedder);
-  const manager = new IndexManager({ config: opts.config, embedder, logger, instanceId, rebuild: opts.rebuild ?? false });
+  const embedding = new EmbedderRuntime({
+    config: opts.config.embedder,
+    logger,
+    env: opts.env ?? process.env,
+    pullCommand: pullCommandFor(opts.config),
+    ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}),
+    ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
+    ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
+  });
+  const manager = new IndexManager({ config: opts.config, embedding, logger, instanceId, rebuild: opts.rebuild ?? false });
   if (opts.configProblem) manager.reportConfigProblem(opts.configProblem);
-  const service = createDocsService({ config: opts.config, manager, embedder });
+  const service = createDocsService({ config: opts.config, manager, embedding });
   let watcher: DocWatcher | null = null;
   let stopping: Promise<void> | null = null;
 
   return {
     manager,
+    embedding,
     service,
     instanceId,
     async start() {
       await manager.open();
+      // In the background: finding, downloading or loading the model never delays serving.
+      embedding.start();
       if (opts.watch) {
         watcher = watchDocuments({
           rootReal: opts.config.docs.root,
@@ -70,9 +89,15 @@ export function createApplication(opts: ApplicationOptions): Application {
       stopping ??= (async () => {
         await watcher?.close().catch(() => undefined);
         await manager.close();
-        await embedder?.close().catch(() => undefined);
+        await embedding.close().catch(() => undefined);
       })();
       return stopping;
     },
   };
+}
+
+/** The `models pull` command for this configuration, as status messages quote it. */
+export function pullCommandFor(config: Config): string {
+  const quote = (p: string): string => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+  return `mcp-markdown-ragdocs models pull ${config.configFile !== null ? `--config ${quote(config.configFile)}` : `--docs ${quote(config.docs.root)}`}`;
 }

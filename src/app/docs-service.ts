@@ -3,7 +3,8 @@ import type { Config } from '../config/types.js';
 import { AppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
 import type { Chunk, SearchResult } from '../core/types.js';
-import type { Embedder } from '../embed/embedder.js';
+import { createQueryVectorCache } from '../embed/query-cache.js';
+import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Corpus } from '../indexing/corpus.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
@@ -15,13 +16,24 @@ import { sliceDocument } from './slice-document.js';
 export interface DocsServiceDeps {
   config: Config;
   manager: IndexManager;
-  embedder: Embedder | null;
+  embedding: EmbedderRuntime;
 }
 
 /** Implements the MCP tools' port over the index manager's current corpus. */
 export function createDocsService(deps: DocsServiceDeps): DocsService {
-  const { config, manager, embedder } = deps;
+  const { config, manager, embedding } = deps;
   const onSemanticError = (err: unknown): void => manager.reportSearchError(err);
+  const queryVectors = createQueryVectorCache(config.embedder.queryCacheSize);
+  const embedQuery = async (query: string): Promise<Float32Array> => {
+    const embedder = embedding.embedder;
+    const space = embedding.spaceId;
+    if (embedder === null || space === null) throw new AppError('EMBEDDER_UNAVAILABLE', 'the embedder is not ready');
+    const cached = queryVectors.get(space, query);
+    if (cached) return cached;
+    const vector = await embedder.embedQuery(query);
+    queryVectors.set(space, query, vector);
+    return vector;
+  };
 
   const search = async (params: QueryParams, corpus: Corpus, candidates: number): Promise<FusedHit[]> => {
     const filter = buildFilter(corpus, params);
@@ -29,9 +41,10 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       query: params.query,
       topN: candidates,
       keyword: (q, n) => corpus.keyword.search(q, n),
+      // Semantic results join as soon as the embedder is ready and some chunks have vectors.
       semantic:
-        embedder && corpus.vector && corpus.vector.size > 0
-          ? async (q, n) => corpus.vector?.search(await embedder.embedQuery(q), n) ?? []
+        manager.semanticReady() && corpus.embeddedChunks > 0
+          ? async (q, n) => corpus.vector?.search(await embedQuery(q), n) ?? []
           : undefined,
       // An embedder failure degrades this query to keyword + graph instead of failing it.
       onSemanticError: onSemanticError,

@@ -3,7 +3,8 @@ import { AppError, errorMessage } from '../core/errors.js';
 import { editDistance } from '../config/problems.js';
 import { LOG_LEVELS } from '../config/schema.js';
 
-export type CliCommand = 'serve' | 'index' | 'query' | 'status' | 'help' | 'version';
+export type CliCommand = 'serve' | 'index' | 'query' | 'status' | 'models' | 'help' | 'version';
+export type ModelsAction = 'pull' | 'status';
 
 /** The parsed command line. Flag paths are raw (loadConfig resolves them against the cwd). */
 export interface CliArgs {
@@ -12,13 +13,16 @@ export interface CliArgs {
   top?: number;
   json: boolean;
   rebuild: boolean;
+  /** `models pull`: download again even if the model is installed. */
+  force?: boolean;
+  modelsAction?: ModelsAction;
   flags: { docs?: string; indexDir?: string; config?: string; logLevel?: string };
 }
 
-const COMMANDS: readonly CliCommand[] = ['serve', 'index', 'query', 'status', 'help', 'version'];
+const COMMANDS: readonly CliCommand[] = ['serve', 'index', 'query', 'status', 'models', 'help', 'version'];
 
 export const USAGE_LINE =
-  'Usage: mcp-markdown-ragdocs [serve | index | query "TEXT" | status | help | version] [options]';
+  'Usage: mcp-markdown-ragdocs [serve | index | query "TEXT" | status | models pull|status | help | version] [options]';
 
 /** The help screen: every command and flag. */
 export const USAGE = `${USAGE_LINE}
@@ -31,6 +35,10 @@ Commands:
   index [--rebuild]     Bring the persisted index up to date with the folder, then exit.
   query "TEXT"          Run one hybrid query against the persisted index (refreshed first).
   status                Show documents, chunks, generation, embedder, index dir, lock holder.
+  models pull [--force] Download the embedding model (provider transformers) into the model
+                        cache, verify it and load it once. The server also does this in the
+                        background unless embedder.auto_download = false or offline.
+  models status         Show the configured model, the cache folder and whether it is there.
   help                  Show this help.
   version               Print the version.
 
@@ -45,11 +53,13 @@ Options:
   --top N               query: number of results, 1-100 (default: search.default_top_n, 5).
   --json                query, status: print JSON instead of text.
   --rebuild             index: discard the persisted index and rebuild it from the files.
+  --force               models pull: download again even if the model is in the cache.
   -h, --help            Show this help.
   -v, --version         Print the version.
 
 Environment: RAGDOCS_DOCS, RAGDOCS_INDEX_DIR, RAGDOCS_CONFIG, RAGDOCS_LOG_LEVEL, RAGDOCS_LOG_FILE,
-RAGDOCS_EMBEDDER, RAGDOCS_COORDINATION_MODE (see docs/configuration.md).
+RAGDOCS_EMBEDDER, RAGDOCS_COORDINATION_MODE, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOKEN
+(see docs/configuration.md and docs/embeddings.md).
 
 Examples:
   mcp-markdown-ragdocs --docs ~/notes
@@ -64,15 +74,17 @@ const OPTIONS = {
   top: { type: 'string' },
   json: { type: 'boolean', default: false },
   rebuild: { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false },
 } as const;
 
 /** Which command may take each command-specific flag. */
-const FLAG_COMMANDS: Record<'top' | 'json' | 'rebuild', readonly CliCommand[]> = {
+const FLAG_COMMANDS: Record<'top' | 'json' | 'rebuild' | 'force', readonly CliCommand[]> = {
   top: ['query'],
-  json: ['query', 'status'],
+  json: ['query', 'status', 'models'],
   rebuild: ['index'],
+  force: ['models'],
 };
 
 /** Parses `process.argv.slice(2)`. Every mistake is an INVALID_ARGUMENT naming it, with the usage line. */
@@ -108,7 +120,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const command = first === undefined ? 'serve' : COMMANDS.find((c) => c === first);
   if (command === undefined) throw invalid(`unknown command "${first ?? ''}"; commands are ${COMMANDS.join(', ')}`);
 
-  for (const flag of ['top', 'json', 'rebuild'] as const) {
+  for (const flag of ['top', 'json', 'rebuild', 'force'] as const) {
     const given = flag === 'top' ? values.top !== undefined : values[flag];
     if (given && !FLAG_COMMANDS[flag].includes(command)) {
       throw invalid(`--${flag} only applies to ${FLAG_COMMANDS[flag].join(' and ')}, not to ${command}`);
@@ -122,6 +134,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (text === '') throw invalid('query needs the text to search for, e.g. query "how to configure logging"');
     args.queryText = text;
     if (values.top !== undefined) args.top = parseTop(values.top);
+  } else if (command === 'models') {
+    const [action, extra] = rest;
+    if (action !== 'pull' && action !== 'status') throw invalid(`models needs "pull" or "status"${action === undefined ? '' : `, not "${action}"`}`);
+    if (extra !== undefined) throw invalid(`unexpected argument "${extra}" after models ${action}`);
+    if (values.force && action !== 'pull') throw invalid('--force only applies to models pull');
+    args.modelsAction = action;
+    args.force = values.force;
   } else if (rest.length > 0 && command !== 'help') {
     throw invalid(`unexpected argument "${rest[0] ?? ''}" after ${command}`);
   }

@@ -13,13 +13,20 @@ export async function runIndex(config: Config, logger: Logger, rebuild: boolean)
   const app = createApplication({ config, logger, watch: false, rebuild });
   try {
     await app.start();
-    await settle(app, process.stderr.isTTY === true);
+    const tty = process.stderr.isTTY === true;
+    await settle(app, tty);
+    // The model (found, downloaded or failing) decides whether vectors can be computed now.
+    await withProgress(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
+    await settle(app, tty);
     const s = app.manager.status();
+    const vectors = s.embedder_state === 'off' ? '' : `, ${s.chunks_embedded} embedded`;
     process.stderr.write(
-      `indexed ${s.documents} documents, ${s.chunks} chunks (generation ${s.generation}; ${s.files_parsed} parsed, ${s.files_unchanged} unchanged)\n`,
+      `indexed ${s.documents} documents, ${s.chunks} chunks${vectors} (generation ${s.generation}; ${s.files_parsed} parsed, ${s.files_unchanged} unchanged)\n`,
     );
     for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
-    if (s.last_error) throw new AppError('INTERNAL', s.last_error);
+    // An unavailable embedder is a warning (the keyword index is complete); an indexing error is not.
+    const error = app.manager.indexingError();
+    if (error) throw new AppError('INTERNAL', error);
   } finally {
     await app.stop();
   }
@@ -30,6 +37,9 @@ export async function runQuery(config: Config, logger: Logger, text: string, top
   const app = createApplication({ config, logger, watch: false });
   try {
     await app.start();
+    await settle(app, false);
+    // Wait for a model that is in the cache to load, but never for a download.
+    await app.embedding.whenSettled(120_000, { orDownloading: true });
     await settle(app, false);
     const { results } = await app.service.query({ query: text, topN: top });
     process.stdout.write(json ? JSON.stringify({ results }, null, 2) + '\n' : formatResults(results));
@@ -51,10 +61,14 @@ export async function runStatus(config: Config, logger: Logger, json: boolean): 
 }
 
 async function settle(app: Application, tty: boolean): Promise<void> {
+  const idle = await withProgress(app, tty, () => app.manager.waitForIdle(INDEX_DEADLINE_MS));
+  if (!idle) throw new AppError('INTERNAL', 'indexing did not finish in time', { hint: 'run `status` to see what is pending' });
+}
+
+async function withProgress<T>(app: Application, tty: boolean, work: () => Promise<T>): Promise<T> {
   const timer = tty ? setInterval(() => process.stderr.write(renderProgress(app.manager.status())), 200) : null;
   try {
-    const idle = await app.manager.waitForIdle(INDEX_DEADLINE_MS);
-    if (!idle) throw new AppError('INTERNAL', 'indexing did not finish in time', { hint: 'run `status` to see what is pending' });
+    return await work();
   } finally {
     if (timer) {
       clearInterval(timer);

@@ -60,6 +60,10 @@ async function dispatch(args: CliArgs, config: Config, logger: Logger): Promise<
     const { runServe } = await import('./serve.js');
     return runServe(config, logger, packageVersion());
   }
+  if (args.command === 'models') {
+    const { runModels } = await import('./models.js');
+    return runModels(config, logger, args.modelsAction ?? 'status', { force: args.force ?? false, json: args.json });
+  }
   const { runIndex, runQuery, runStatus } = await import('./commands.js');
   switch (args.command) {
     case 'index':

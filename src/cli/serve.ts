@@ -93,6 +93,9 @@ function loadingStatus(config: Config): IndexStatus {
     files_unchanged: 0,
     lock_holder: null,
     lock_wait_ms: 0,
+    embedder_state: config.embedder.provider === 'none' ? 'off' : 'starting',
+    embedder_fix: null,
+    chunks_embedded: 0,
     warnings: [],
   };
 }

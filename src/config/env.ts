@@ -14,6 +14,8 @@ export interface EnvOverrides {
   logLevel?: LogLevel;
   logFile?: string;
   embedder?: EmbedderProvider;
+  hubUrl?: string;
+  offline?: boolean;
   coordinationMode?: CoordinationMode;
 }
 
@@ -26,6 +28,8 @@ export const ENV_VARIABLES = {
   RAGDOCS_LOG_FILE: 'logging.file',
   RAGDOCS_EMBEDDER: 'embedder.provider',
   RAGDOCS_COORDINATION_MODE: 'index.coordination_mode',
+  HF_ENDPOINT: 'embedder.hub_url (the Hugging Face convention for a hub mirror)',
+  HF_HUB_OFFLINE: 'embedder.offline when set to 1 (the Hugging Face convention)',
 } as const;
 
 /** Reads the overrides; each invalid value becomes one problem text naming the variable. */
@@ -61,6 +65,13 @@ export function readEnvOverrides(env: Record<string, string | undefined>): {
   if (logLevel !== undefined) overrides.logLevel = logLevel;
   const embedder = pick('RAGDOCS_EMBEDDER', EMBEDDER_PROVIDERS);
   if (embedder !== undefined) overrides.embedder = embedder;
+  const hubUrl = get('HF_ENDPOINT');
+  if (hubUrl !== undefined) {
+    if (/^https?:\/\/[^\s/]+/i.test(hubUrl)) overrides.hubUrl = hubUrl;
+    else problems.push(`HF_ENDPOINT=${formatValue(hubUrl)}: expected an http(s) URL (sets ${ENV_VARIABLES.HF_ENDPOINT})`);
+  }
+  const offline = get('HF_HUB_OFFLINE');
+  if (offline !== undefined) overrides.offline = ['1', 'true', 'yes', 'on'].includes(offline.toLowerCase());
   const mode = pick('RAGDOCS_COORDINATION_MODE', COORDINATION_MODES);
   if (mode !== undefined) overrides.coordinationMode = mode;
   return { overrides, problems };

@@ -1,7 +1,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../core/errors.js';
-import { readEnvOverrides } from './env.js';
+import { resolveEmbedderConfig, type EmbedderEnv } from './embedder.js';
+import { readEnvOverrides, type EnvOverrides } from './env.js';
 import { locateConfigFile, readConfigFile } from './file.js';
 import {
   defaultIndexDir,
@@ -80,6 +81,7 @@ export function loadConfig(input: LoadConfigInput): Config {
           : { path: cwd, origin: 'the current directory (no --docs, docs.root or RAGDOCS_DOCS given)' },
   );
 
+  const cacheRoot = userCacheDir(input.platform ?? process.platform, env, homeDir);
   const indexDirInput =
     flags.indexDir !== undefined
       ? fromCwd(flags.indexDir)
@@ -87,7 +89,7 @@ export function loadConfig(input: LoadConfigInput): Config {
         ? fromCwd(overrides.indexDir)
         : settings.index.dir !== undefined
           ? fromFile(settings.index.dir)
-          : defaultIndexDir(root, userCacheDir(input.platform ?? process.platform, env, homeDir));
+          : defaultIndexDir(root, cacheRoot);
   const indexDir = realpathOfPossiblyMissing(indexDirInput);
   const indexInsideRoot = relativeInside(root, indexDir);
   if (indexInsideRoot === '') {
@@ -138,14 +140,19 @@ export function loadConfig(input: LoadConfigInput): Config {
       headingBoost: settings.search.heading_boost,
       dedupThreshold: settings.search.dedup_threshold,
     },
-    embedder: {
-      provider: overrides.embedder ?? settings.embedder.provider,
-      dimension: settings.embedder.dimension,
-    },
+    embedder: resolveEmbedderConfig(settings.embedder, embedderEnv(overrides), fromFile, cacheRoot),
     logging: { level: flagLogLevel ?? overrides.logLevel ?? settings.logging.level, file: logFile },
     configFile: configPath,
   };
   return deepFreeze(config);
+}
+
+function embedderEnv(overrides: EnvOverrides): EmbedderEnv {
+  const out: EmbedderEnv = {};
+  if (overrides.embedder !== undefined) out.provider = overrides.embedder;
+  if (overrides.hubUrl !== undefined) out.hubUrl = overrides.hubUrl;
+  if (overrides.offline !== undefined) out.offline = overrides.offline;
+  return out;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -9,7 +9,9 @@ import * as z from 'zod';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const COORDINATION_MODES = ['file_lock', 'none'] as const;
-export const EMBEDDER_PROVIDERS = ['none', 'test'] as const;
+export const EMBEDDER_PROVIDERS = ['transformers', 'openai', 'none', 'test'] as const;
+export const EMBEDDER_DTYPES = ['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
+export const EMBEDDER_POOLINGS = ['auto', 'cls', 'mean'] as const;
 
 const path = z.string().min(1);
 const globList = (defaults: string[]) => z.array(z.string().min(1)).min(1).default(defaults);
@@ -54,8 +56,24 @@ const searchShape = {
 };
 
 const embedderShape = {
-  provider: z.enum(EMBEDDER_PROVIDERS).default('none'),
-  dimension: z.int().min(1).max(8192).default(64),
+  provider: z.enum(EMBEDDER_PROVIDERS).default('transformers'),
+  model: z.string().min(1).optional(),
+  revision: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main'),
+  dtype: z.enum(EMBEDDER_DTYPES).default('q8'),
+  pooling: z.enum(EMBEDDER_POOLINGS).default('auto'),
+  query_prefix: z.string().optional(),
+  document_prefix: z.string().default(''),
+  hub_url: z.url({ protocol: /^https?$/ }).optional(),
+  cache_dir: path.optional(),
+  offline: z.boolean().default(false),
+  auto_download: z.boolean().default(true),
+  base_url: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('OPENAI_API_KEY'),
+  dimension: z.int().min(0).max(8192).default(0),
+  batch_size: z.int().min(1).max(2048).default(32),
+  timeout_seconds: z.number().gt(0).max(3600).default(60),
+  max_retries: z.int().min(0).max(20).default(4),
+  query_cache_size: z.int().min(0).max(1_000_000).default(1000),
 };
 
 const loggingShape = {
@@ -110,7 +128,23 @@ const EXPECT: { [S in SectionName]: { [K in keyof Shapes[S]]: string } } = {
   },
   embedder: {
     provider: `one of ${quoteList(EMBEDDER_PROVIDERS)}`,
-    dimension: 'an integer from 1 to 8192',
+    model: 'a model name, such as "Xenova/bge-small-en-v1.5" (transformers) or "text-embedding-3-small" (openai)',
+    revision: 'a hub revision: a branch, tag or commit hash',
+    dtype: `one of ${quoteList(EMBEDDER_DTYPES)}`,
+    pooling: `one of ${quoteList(EMBEDDER_POOLINGS)}`,
+    query_prefix: 'a string put before every query',
+    document_prefix: 'a string put before every document chunk',
+    hub_url: 'an http(s) URL of a Hugging Face hub or mirror',
+    cache_dir: 'a folder path (relative to this file)',
+    offline: 'true or false',
+    auto_download: 'true or false',
+    base_url: 'an http(s) URL of an OpenAI-compatible API, usually ending in /v1',
+    api_key_env: 'the name of an environment variable, such as "OPENAI_API_KEY"',
+    dimension: "an integer from 0 to 8192 (0: the model's own)",
+    batch_size: 'an integer from 1 to 2048',
+    timeout_seconds: 'a number greater than 0 and at most 3600 (seconds)',
+    max_retries: 'an integer from 0 to 20',
+    query_cache_size: 'an integer from 0 to 1000000',
   },
   logging: {
     level: `one of ${quoteList(LOG_LEVELS)}`,

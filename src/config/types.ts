@@ -4,7 +4,8 @@
  * Keys map 1:1 to config.example.toml sections (snake_case there, camelCase here).
  */
 export type CoordinationMode = 'file_lock' | 'none';
-export type EmbedderProvider = 'none' | 'test';
+export type EmbedderProvider = 'transformers' | 'openai' | 'none' | 'test';
+export type EmbedderDtype = 'q8' | 'fp32' | 'fp16' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface DocsConfig {
@@ -55,8 +56,36 @@ export interface SearchConfig {
 
 export interface EmbedderConfig {
   provider: EmbedderProvider;
-  /** Vector dimension (provider `test`). */
-  dimension: number;
+  /** Model name, with the provider's default filled in (empty for `none`/`test`). */
+  model: string;
+  /** Hub revision of a transformers model. */
+  revision: string;
+  dtype: EmbedderDtype;
+  /** How token vectors become one vector (resolved from `auto`: bge models use CLS). */
+  pooling: 'cls' | 'mean';
+  /** Put before every query (bge's retrieval instruction by default for bge English models). */
+  queryPrefix: string;
+  documentPrefix: string;
+  /** Hugging Face hub (or mirror) the transformers model is downloaded from. */
+  hubUrl: string;
+  /** Where downloaded models live (shared by every project). */
+  modelCacheDir: string;
+  /** Never download a model. */
+  offline: boolean;
+  /** Download a missing model in the background after the server starts. */
+  autoDownload: boolean;
+  /** OpenAI-compatible API base URL (provider `openai`). */
+  baseUrl: string;
+  /** Environment variable holding the API key (provider `openai`). */
+  apiKeyEnv: string;
+  /** Vector dimension; null means the model's own (provider `test` defaults to 64). */
+  dimension: number | null;
+  /** Texts per embedding call. */
+  batchSize: number;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Query embeddings kept in an LRU cache (0 disables it). */
+  queryCacheSize: number;
 }
 
 export interface LoggingConfig {

@@ -128,5 +128,11 @@ export interface IndexStatus {
   files_unchanged: number;
   lock_holder: { pid: number; since: string } | null;
   lock_wait_ms: number;
+  /** Where the embedder is: off (provider none), starting, downloading, loading, ready, unavailable. */
+  embedder_state: string;
+  /** What fixes an unavailable embedder (a command or a setting), else null. */
+  embedder_fix: string | null;
+  /** Chunks that have a vector (semantic search covers these). */
+  chunks_embedded: number;
   warnings: string[];
 }

@@ -38,7 +38,12 @@ export class Corpus {
   readonly chunks = new Map<string, Chunk>();
   readonly skipped = new Map<string, SkippedFile>();
   readonly keyword: KeywordIndex;
-  readonly vector: VectorIndex | null;
+  /**
+   * Vectors of the chunks that have been embedded, in the space `vectorSpace` names. Null until
+   * an embedder is ready (it knows the dimension); chunks without a vector are embedded later.
+   */
+  vector: VectorIndex | null;
+  vectorSpace: string | null;
   readonly graph: LinkGraph;
   /** Lower-cased names (file stem, title, aliases) → path, for wikilink resolution. */
   private readonly names = new Map<string, string>();
@@ -53,12 +58,57 @@ export class Corpus {
 
   constructor(
     readonly keywordParams: KeywordIndexParams,
-    readonly dimension: number | null,
-    parts?: { keyword?: KeywordIndex; vector?: VectorIndex | null; graph?: LinkGraph },
+    parts?: { keyword?: KeywordIndex; vector?: { index: VectorIndex; space: string } | null; graph?: LinkGraph },
   ) {
     this.keyword = parts?.keyword ?? createKeywordIndex(keywordParams);
-    this.vector = parts?.vector !== undefined ? parts.vector : dimension === null ? null : createVectorIndex({ dimension });
+    this.vector = parts?.vector?.index ?? null;
+    this.vectorSpace = parts?.vector?.space ?? null;
     this.graph = parts?.graph ?? createLinkGraph();
+  }
+
+  /**
+   * Makes sure vectors of `space` with `dimension` can be added. Vectors of another space or
+   * dimension are stale: they are all dropped (and re-embedded), never mixed. Returns true
+   * when it dropped some.
+   */
+  useVectorSpace(space: string, dimension: number): boolean {
+    if (this.vector !== null && this.vectorSpace === space && this.vector.dimension === dimension) return false;
+    const dropped = this.vector !== null && this.vector.size > 0;
+    this.vector = createVectorIndex({ dimension, initialCapacity: Math.max(1024, this.chunks.size) });
+    this.vectorSpace = space;
+    this.dirty.vectors = true;
+    return dropped;
+  }
+
+  /** Up to `limit` chunks that have no vector yet, in a stable order. */
+  chunksWithoutVector(limit: number): Chunk[] {
+    const out: Chunk[] = [];
+    if (this.vector === null) return out;
+    for (const chunk of this.chunks.values()) {
+      if (this.vector.has(chunk.id)) continue;
+      out.push(chunk);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Chunks that have a vector (0 while no embedder has been ready). */
+  get embeddedChunks(): number {
+    return this.vector?.size ?? 0;
+  }
+
+  /** Adds vectors computed in the background for chunks that are still current. Synchronous, like apply. */
+  addVectors(vectors: ReadonlyMap<string, { hash: string; vector: Float32Array }>): number {
+    if (this.vector === null) return 0;
+    let added = 0;
+    for (const [id, v] of vectors) {
+      // The chunk may have changed or gone while it was being embedded: its vector would be stale.
+      if (this.chunks.get(id)?.hash !== v.hash) continue;
+      this.vector.add(id, v.vector);
+      added++;
+    }
+    if (added > 0) this.dirty.vectors = true;
+    return added;
   }
 
   /** Vector of an existing chunk with identical content, if any (saves re-embedding). */
@@ -121,6 +171,8 @@ export class Corpus {
         keywordDocs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
         const vec = prepared.vectors?.get(chunk.id);
         if (this.vector && vec) this.vector.add(chunk.id, vec);
+        // No new vector (no embedder yet): an old vector of different content would be stale.
+        else if (this.vector && old && old.hash !== chunk.hash) this.vector.remove(chunk.id);
       }
     }
     if (removedChunkIds.length > 0) {

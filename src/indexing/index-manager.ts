@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
 import type { IndexState, IndexStatus } from '../core/types.js';
-import { describeEmbedder, type Embedder } from '../embed/embedder.js';
+import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Logger } from '../app/logger.js';
 import { Corpus } from './corpus.js';
 import { prepareChanges } from './prepare.js';
 import { createPathFilter, type PathFilter } from './path-filter.js';
 import { scanDocuments } from './scan.js';
 import { IndexStore, type StoreLoadResult } from './index-store.js';
+import { fillMissingVectors } from './vector-fill.js';
 
 export interface IndexManagerOptions {
   config: Config;
-  embedder: Embedder | null;
+  /** The embedder as it becomes ready (or never, for provider none). */
+  embedding: EmbedderRuntime;
   logger: Logger;
   instanceId: string;
   /** How often a follower checks the manifest for a generation another instance published. */
@@ -25,6 +27,10 @@ export interface IndexManagerOptions {
 const MAX_WARNINGS = 50;
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
+/** Embedding time per write cycle: the lock is released (and changes published) at least this often. */
+const EMBED_BUDGET_MS = 3000;
+/** Pause between two embedding cycles, so other instances waiting for the lock get it. */
+const EMBED_YIELD_MS = 150;
 
 /**
  * Owns the in-memory corpus and keeps it equal to the documents folder: a queue of paths that
@@ -59,8 +65,10 @@ export class IndexManager {
     const { config } = opts;
     // loadConfig already adds an index dir inside the docs root to docs.exclude.
     this.filter = createPathFilter(config.docs);
-    this.store = new IndexStore({ config, embedder: opts.embedder, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
+    this.store = new IndexStore({ config, vectorSpace: opts.embedding.spaceId, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
     this.corpus = this.store.emptyCorpus();
+    // When the model arrives, the chunks indexed meanwhile are embedded in the background.
+    opts.embedding.onReady(() => this.kick());
   }
 
   get pathFilter(): PathFilter {
@@ -106,7 +114,9 @@ export class IndexManager {
     for (const path of this.corpus.files.keys()) if (!seen.has(path)) changed.push(path);
     for (const path of this.corpus.skipped.keys()) if (!seen.has(path)) changed.push(path);
     this.enqueue(changed);
-    if (changed.length === 0 && this.pending.size === 0 && this.inFlight === 0) this.markIdle();
+    // Chunks persisted without vectors (the model was not ready then) are embedded now.
+    if (this.vectorsDue()) this.kick();
+    if (this.isIdle()) this.markIdle();
   }
 
   /** Queues paths (a path ending in `/` means every file below that folder). */
@@ -137,6 +147,11 @@ export class IndexManager {
     this.recordError('semantic search failed; answered with keyword and graph results', err);
   }
 
+  /** The last indexing error (null once a later cycle succeeded); embedder availability is not an error. */
+  indexingError(): string | null {
+    return this.lastError;
+  }
+
   /** Records that the server runs with defaults because the config file was invalid. */
   reportConfigProblem(message: string): void {
     this.configProblem = message;
@@ -144,23 +159,29 @@ export class IndexManager {
 
   status(): IndexStatus {
     const degraded = this.store.degradedReason;
-    const warnings = [...(this.configProblem ? [this.configProblem] : []), ...(degraded ? [degraded] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
+    const emb = this.opts.embedding.status();
+    const embProblem = emb.problem === null ? null : emb.fix === null ? emb.problem : `${emb.problem}. Fix: ${emb.fix}`;
+    const embDegraded = emb.phase !== 'ready' && emb.phase !== 'off' && emb.phase !== 'idle';
+    const warnings = [...(this.configProblem ? [this.configProblem] : []), ...(degraded ? [degraded] : []), ...(embProblem ? [embProblem] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
     return {
-      state: this.configProblem && this.state === 'ready' ? 'degraded' : this.state,
+      state: this.state === 'ready' ? (this.configProblem || embDegraded ? 'degraded' : this.vectorsDue() ? 'indexing' : 'ready') : this.state,
       documents: this.corpus.docs.size,
       chunks: this.corpus.chunks.size,
       generation: this.store.generation,
       pending_files: this.pending.size + this.inFlight,
-      embedder: describeEmbedder(this.opts.embedder),
+      embedder: emb.summary,
       index_dir: this.opts.config.index.dir,
       instance_id: this.opts.instanceId,
       embeddings_computed: this.counters.embeddingsComputed,
       embeddings_reused: this.counters.embeddingsReused,
-      last_error: this.lastError ?? this.configProblem ?? degraded,
+      last_error: this.lastError ?? this.configProblem ?? degraded ?? (emb.phase === 'unavailable' ? embProblem : null),
       files_parsed: this.counters.filesParsed,
       files_unchanged: this.counters.filesUnchanged,
       lock_holder: this.store.lockHolder,
       lock_wait_ms: this.lockWaitSince === null ? 0 : Date.now() - this.lockWaitSince,
+      embedder_state: emb.phase,
+      embedder_fix: emb.fix,
+      chunks_embedded: this.semanticReady() ? this.corpus.embeddedChunks : 0,
       warnings: warnings.slice(0, MAX_WARNINGS),
     };
   }
@@ -187,8 +208,77 @@ export class IndexManager {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed && this.pending.size > 0) {
-      if (!(await this.writeCycle())) return;
+    while (!this.closed) {
+      if (this.pending.size > 0) {
+        if (!(await this.writeCycle())) return;
+      } else if (this.vectorsDue()) {
+        if (!(await this.vectorCycle())) return;
+        if (this.vectorsDue() && this.pending.size === 0) await new Promise((r) => setTimeout(r, EMBED_YIELD_MS));
+      } else return;
+    }
+  }
+
+  /** True when the corpus's vectors can serve queries with the ready embedder. */
+  semanticReady(): boolean {
+    const embedder = this.opts.embedding.embedder;
+    const v = this.corpus.vector;
+    return embedder !== null && v !== null && this.corpus.vectorSpace === this.opts.embedding.spaceId && v.dimension === embedder.dimension;
+  }
+
+  /** Chunks lack vectors and an embedder is ready to compute them. */
+  private vectorsDue(): boolean {
+    if (this.opts.embedding.embedder === null || this.corpus.chunks.size === 0) return false;
+    if (!this.semanticReady()) return true;
+    return this.corpus.embeddedChunks < this.corpus.chunks.size || this.corpus.chunksWithoutVector(1).length > 0;
+  }
+
+  /**
+   * Embeds chunks that have no vector for up to EMBED_BUDGET_MS (after loading any newer
+   * generation, so nothing another instance embedded is embedded again). A failure keeps the
+   * keyword side intact and is retried; returns false when it failed.
+   */
+  private async embedMissing(): Promise<boolean> {
+    const embedder = this.opts.embedding.embedder;
+    const space = this.opts.embedding.spaceId;
+    if (embedder === null || space === null) return true;
+    if (this.corpus.useVectorSpace(space, embedder.dimension)) {
+      this.opts.logger.warn({ space, dimension: embedder.dimension }, 'stored vectors do not match the embedder; embedding every chunk again');
+    }
+    try {
+      const r = await fillMissingVectors(this.corpus, embedder, { batchSize: this.opts.config.embedder.batchSize, budgetMs: EMBED_BUDGET_MS });
+      this.counters.embeddingsComputed += r.computed;
+      this.counters.embeddingsReused += r.reused;
+      return true;
+    } catch (err) {
+      this.recordError('embedding failed; keyword and graph search are unaffected; will retry', err);
+      return false;
+    }
+  }
+
+  /** One embedding cycle under the lock, for chunks indexed before the embedder was ready. */
+  private async vectorCycle(): Promise<boolean> {
+    let lock;
+    try {
+      lock = await this.store.lockForWriting();
+    } catch (err) {
+      if (!(isAppError(err) && err.code === 'LOCK_TIMEOUT')) this.recordError('cannot take the index lock', err);
+      this.scheduleRetry();
+      return false;
+    }
+    try {
+      const newer = await this.store.loadNewer();
+      if (newer) this.absorbLoad(newer);
+      const ok = await this.embedMissing();
+      if (this.corpus.dirty.vectors || this.store.publishOwed) await this.store.publish(this.corpus);
+      if (!ok) this.scheduleRetry();
+      else if (this.lastError !== null && this.store.persistent) this.lastError = null;
+      return ok;
+    } catch (err) {
+      this.recordError('publishing vectors failed; will retry', err);
+      this.scheduleRetry();
+      return false;
+    } finally {
+      await lock?.release();
     }
   }
 
@@ -215,22 +305,29 @@ export class IndexManager {
       const newer = await this.store.loadNewer();
       if (newer) this.absorbLoad(newer);
       const paths = await this.expandDirectories(batch);
+      const embedder = this.opts.embedding.embedder;
+      if (embedder && this.opts.embedding.spaceId !== null) this.corpus.useVectorSpace(this.opts.embedding.spaceId, embedder.dimension);
       const { change, stats } = await prepareChanges(this.corpus, paths, {
         rootReal: this.opts.config.docs.root,
         maxFileBytes: this.opts.config.docs.maxFileBytes,
         chunking: this.opts.config.chunking,
-        embedder: this.opts.embedder,
       });
       this.counters.filesParsed += stats.parsed;
       this.counters.filesUnchanged += stats.unchanged;
-      this.counters.embeddingsComputed += stats.embeddingsComputed;
       this.counters.embeddingsReused += stats.embeddingsReused;
       for (const path of paths) this.fileWarnings.delete(path);
       for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
       for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
       const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
       if (changed) this.corpus.apply(change);
-      if (changed || this.store.publishOwed) await this.store.publish(this.corpus);
+      // New content is embedded in the same cycle when it fits the budget (an edit), so it is
+      // published once; the rest of a large run is embedded by later cycles.
+      const embedded = changed ? await this.embedMissing() : true;
+      if (changed || this.store.publishOwed || this.corpus.dirty.vectors) await this.store.publish(this.corpus);
+      if (!embedded) {
+        this.scheduleRetry();
+        return false;
+      }
       this.retryDelay = RETRY_MIN_MS;
       if (this.lastError !== null && this.store.persistent) this.lastError = null;
       return true;
@@ -316,7 +413,10 @@ export class IndexManager {
     this.store
       .loadNewer()
       .then((newer) => {
-        if (newer && !this.draining) this.absorbLoad(newer);
+        if (newer && !this.draining) {
+          this.absorbLoad(newer);
+          if (this.vectorsDue()) this.kick();
+        }
       })
       .catch((err) => this.recordError('could not load the newer index generation', err))
       .finally(() => {

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
-import type { Embedder } from '../embed/embedder.js';
 import type { Logger } from '../app/logger.js';
 import { collectGarbage } from '../storage/gc.js';
 import { publishGeneration } from '../storage/generation.js';
@@ -24,7 +23,8 @@ export interface StoreLoadResult {
 
 export interface IndexStoreOptions {
   config: Config;
-  embedder: Embedder | null;
+  /** The configured embedder's vector space (null: provider none). */
+  vectorSpace: string | null;
   logger: Logger;
   instanceId: string;
   /** Ignore the persisted generation and rebuild from the files. */
@@ -52,9 +52,11 @@ export class IndexStore {
   private readonly keywordCache = createKeywordSegmentCache();
   /** Blob names of the keyword segments `keywordCache` holds. */
   private cachedSegmentBlobs = new Set<string>();
+  /** Vector spaces already reported as stale (a follower would otherwise repeat it per load). */
+  private readonly warnedSpaces = new Set<string>();
 
   constructor(private readonly opts: IndexStoreOptions) {
-    this.fingerprint = indexFingerprint(opts.config, opts.embedder);
+    this.fingerprint = indexFingerprint(opts.config, opts.vectorSpace);
   }
 
   get generation(): number {
@@ -62,7 +64,7 @@ export class IndexStore {
   }
 
   emptyCorpus(): Corpus {
-    return new Corpus(this.fingerprint.keywordParams, this.opts.embedder?.dimension ?? null);
+    return new Corpus(this.fingerprint.keywordParams);
   }
 
   /** Prepare the directory and load the persisted generation (or an empty corpus to rebuild into). */
@@ -171,6 +173,12 @@ export class IndexStore {
       return null;
     }
     const dir = this.opts.config.index.dir;
+    const storedSpace = typeof manifest.meta['vector_space'] === 'string' ? manifest.meta['vector_space'] : null;
+    const vectorSpace = storedSpace !== null && storedSpace === this.fingerprint.vectorSpace ? storedSpace : null;
+    if (storedSpace !== null && this.fingerprint.vectorSpace !== null && vectorSpace === null && !this.warnedSpaces.has(storedSpace)) {
+      this.warnedSpaces.add(storedSpace);
+      warnings.push(`the stored vectors were made by ${storedSpace}, the configured embedder is ${this.fingerprint.vectorSpace}: they are discarded and every chunk is embedded again`);
+    }
     try {
       // Only shards whose checksum changed since the last load are read again.
       // First try reading only what changed since the last load (current generation only); on any
@@ -191,7 +199,7 @@ export class IndexStore {
       const refs = loaded.source === 'current' ? loaded.manifest.blobs : (loaded.manifest.previous?.blobs ?? {});
       const cache = loaded.source === 'current' ? this.parsedCache : undefined;
       const keywordCache = loaded.source === 'current' ? this.keywordCache : undefined;
-      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, loaded.source === 'current', cache, keywordCache);
+      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, vectorSpace, loaded.source === 'current', cache, keywordCache);
       this.cachedSegmentBlobs = new Set(keywordCache ? corpus.keyword.segmentIds().map(keywordSegmentBlob) : []);
       return { corpus, generation: loaded.manifest.generation, manifest: loaded.manifest, warnings };
     } catch (err) {
@@ -209,7 +217,6 @@ export class IndexStore {
 }
 
 function describeMismatch(meta: Record<string, unknown>, fp: IndexFingerprint): string | null {
-  if (meta['embedder'] !== fp.embedder) return `the index was built with embedder ${String(meta['embedder'])}, the config now uses ${fp.embedder}`;
   if (meta['chunking'] !== fp.chunking) return 'chunking settings or the chunker changed since the index was built';
   if (meta['keyword'] !== fp.keyword) return 'keyword index settings changed since the index was built';
   return null;

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import { AppError, errorMessage } from '../core/errors.js';
 import type { Chunk, DocumentMeta, FileEntry } from '../core/types.js';
-import type { Embedder } from '../embed/embedder.js';
 import { KEYWORD_FORMAT_VERSION, loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentCache, type KeywordSegmentSnapshot } from '../indices/keyword.js';
 import { loadVectorIndex } from '../indices/vector.js';
 import { loadLinkGraph } from '../indices/graph.js';
@@ -16,19 +15,18 @@ import { SHARDS, shardOf, Corpus, keywordSegmentBlob, type SkippedFile } from '.
 
 /** What must match for a persisted index to be reusable as is. */
 export interface IndexFingerprint {
-  embedder: string;
-  dimension: number | null;
+  /** The configured embedder's vector space (null: provider none). Vectors of another space are not loaded. */
+  vectorSpace: string | null;
   chunking: string;
   keyword: string;
   keywordParams: KeywordIndexParams;
 }
 
-export function indexFingerprint(config: Config, embedder: Embedder | null): IndexFingerprint {
+export function indexFingerprint(config: Config, vectorSpace: string | null): IndexFingerprint {
   const s = config.search;
   const keywordParams: KeywordIndexParams = { k1: s.bm25K1, b: s.bm25B, titleBoost: s.titleBoost, headingBoost: s.headingBoost };
   return {
-    embedder: embedder === null ? 'none' : `${embedder.id}/${embedder.dimension}`,
-    dimension: embedder?.dimension ?? null,
+    vectorSpace,
     chunking: chunkingFingerprint(config.chunking),
     // The format is part of it so that an index written by an older keyword format is rebuilt.
     keyword: JSON.stringify({ ...keywordParams, format: KEYWORD_FORMAT_VERSION }),
@@ -137,8 +135,9 @@ export async function corpusToBlobs(
   }
 
   const meta = {
-    embedder: fp.embedder,
-    dimension: fp.dimension,
+    vector_space: corpus.vector ? corpus.vectorSpace : null,
+    dimension: corpus.vector?.dimension ?? null,
+    vectors: corpus.embeddedChunks,
     chunking: fp.chunking,
     keyword: fp.keyword,
     documents: corpus.docs.size,
@@ -188,6 +187,8 @@ export async function corpusFromBlobs(
   blobs: Record<string, Buffer>,
   refs: Record<string, BlobRef>,
   fp: IndexFingerprint,
+  /** Load the stored vectors, which are of this space (null: leave them, they are stale or unused). */
+  vectorSpace: string | null,
   keepable: boolean,
   cache?: ParsedBlobCache,
   keywordCache?: KeywordSegmentCache,
@@ -219,14 +220,14 @@ export async function corpusFromBlobs(
     );
     keywordCache?.retain(kwState.segments);
     let vector = null;
-    if (fp.dimension !== null) {
+    if (vectorSpace !== null) {
       const ref = refs[VECTORS_BLOB];
       const vmeta = parse<object>(VECTORS_META_BLOB);
       if (!ref || !vmeta) throw new Error('the vector index is missing');
-      vector = await loadVectorIndex(join(generationDir(indexDir, ref.gen), ref.file), vmeta);
+      vector = { index: await loadVectorIndex(join(generationDir(indexDir, ref.gen), ref.file), vmeta), space: vectorSpace };
     }
     const graph = loadLinkGraph(graphJson);
-    const corpus = new Corpus(fp.keywordParams, fp.dimension, { keyword, vector, graph });
+    const corpus = new Corpus(fp.keywordParams, { keyword, vector, graph });
     for (let i = 0; i < SHARDS; i++) {
       const shard = i.toString(16);
       const files = parse<FilesBlob>(filesBlob(shard));

@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChunkingOptions, FileEntry } from '../core/types.js';
-import { AppError, errorMessage, isAppError } from '../core/errors.js';
-import type { Embedder } from '../embed/embedder.js';
+import { errorMessage, isAppError } from '../core/errors.js';
 import { parseDocument } from '../markdown/index.js';
 import type { ChangeSet, Corpus, PreparedFile } from './corpus.js';
 import { readDocumentFile } from './read-file.js';
@@ -11,15 +10,11 @@ export interface PrepareOptions {
   rootReal: string;
   maxFileBytes: number;
   chunking: ChunkingOptions;
-  embedder: Embedder | null;
-  /** Texts per embedder call. */
-  embedBatch?: number;
 }
 
 export interface PrepareStats {
   parsed: number;
   unchanged: number;
-  embeddingsComputed: number;
   embeddingsReused: number;
   warnings: { path: string; message: string }[];
 }
@@ -27,12 +22,14 @@ export interface PrepareStats {
 /**
  * Turns a batch of possibly-changed paths into a ChangeSet against `corpus`: reads each file,
  * compares its content hash with the file table (work another instance or an earlier run
- * already did is skipped), parses what changed and embeds only chunks whose content has no
- * vector yet. Vanished files become deletes; unreadable ones are reported and skipped.
+ * already did is skipped), parses what changed and reuses the vector of any chunk whose content
+ * is already embedded (a moved section, a renamed file). New content is embedded afterwards by
+ * the index manager (vector-fill.ts), so keyword search never waits for the model.
+ * Vanished files become deletes; unreadable ones are reported and skipped.
  */
 export async function prepareChanges(corpus: Corpus, paths: readonly string[], opts: PrepareOptions): Promise<{ change: ChangeSet; stats: PrepareStats }> {
   const change: ChangeSet = { upserts: [], deletes: [], touched: [], skipped: [] };
-  const stats: PrepareStats = { parsed: 0, unchanged: 0, embeddingsComputed: 0, embeddingsReused: 0, warnings: [] };
+  const stats: PrepareStats = { parsed: 0, unchanged: 0, embeddingsReused: 0, warnings: [] };
   for (const path of paths) {
     const known = corpus.files.get(path);
     let read;
@@ -62,46 +59,22 @@ export async function prepareChanges(corpus: Corpus, paths: readonly string[], o
     stats.parsed++;
     for (const w of doc.warnings) stats.warnings.push({ path, message: w });
     const entry: FileEntry = { path, size: read.size, mtimeMs: read.mtimeMs, hash: read.hash, chunkIds: doc.chunks.map((c) => c.id) };
-    change.upserts.push({ entry, doc, vectors: opts.embedder ? new Map() : null });
+    change.upserts.push({ entry, doc, vectors: corpus.vector ? new Map() : null });
   }
-  if (opts.embedder) await embedUpserts(corpus, change.upserts, opts.embedder, opts.embedBatch ?? 32, stats);
+  reuseVectors(corpus, change.upserts, stats);
   return { change, stats };
 }
 
-async function embedUpserts(corpus: Corpus, upserts: PreparedFile[], embedder: Embedder, batchSize: number, stats: PrepareStats): Promise<void> {
-  // Identical content in this batch is embedded once; content already in the index is reused.
-  const needed = new Map<string, { text: string; targets: { prepared: PreparedFile; id: string }[] }>();
+function reuseVectors(corpus: Corpus, upserts: PreparedFile[], stats: PrepareStats): void {
   for (const prepared of upserts) {
+    if (!prepared.vectors) continue;
     for (const chunk of prepared.doc.chunks) {
       const reused = corpus.reusableVector(chunk.hash);
       if (reused) {
-        prepared.vectors?.set(chunk.id, reused);
+        prepared.vectors.set(chunk.id, reused);
         stats.embeddingsReused++;
-        continue;
       }
-      const slot = needed.get(chunk.hash);
-      const target = { prepared, id: chunk.id };
-      if (slot) {
-        slot.targets.push(target);
-        stats.embeddingsReused++;
-      } else needed.set(chunk.hash, { text: embeddingText(chunk.headingPath, chunk.content), targets: [target] });
     }
-  }
-  const jobs = [...needed.values()];
-  for (let i = 0; i < jobs.length; i += batchSize) {
-    const slice = jobs.slice(i, i + batchSize);
-    let vectors: Float32Array[];
-    try {
-      vectors = await embedder.embedDocuments(slice.map((j) => j.text));
-    } catch (err) {
-      throw new AppError('EMBEDDER_FAILED', `embedder ${embedder.id} failed: ${errorMessage(err)}`, { cause: err });
-    }
-    stats.embeddingsComputed += slice.length;
-    slice.forEach((job, k) => {
-      const vec = vectors[k];
-      if (!vec) return;
-      for (const t of job.targets) t.prepared.vectors?.set(t.id, vec);
-    });
   }
 }
 

@@ -7,7 +7,8 @@ import type { Embedder } from '../../src/embed/embedder.js';
 
 /** Config for a test: real loadConfig with flags only (no env, no user files). */
 export function testConfig(docs: string, indexDir: string, extra: { config?: string; env?: Record<string, string> } = {}): Config {
-  return loadConfig({ cwd: docs, env: extra.env ?? {}, homeDir: homedir(), flags: { docs, indexDir, config: extra.config } });
+  // The default provider (transformers) would download a model: tests choose theirs explicitly.
+  return loadConfig({ cwd: docs, env: { RAGDOCS_EMBEDDER: 'none', ...extra.env }, homeDir: homedir(), flags: { docs, indexDir, config: extra.config } });
 }
 
 /** A started application (no watcher unless asked) that is idle; call `stop()` when done. */

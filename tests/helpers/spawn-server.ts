@@ -74,7 +74,8 @@ export interface SpawnOptions {
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
   const child = spawn(process.execPath, [BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, RAGDOCS_LOG_LEVEL: 'info', ...opts.env },
+    // Provider none unless a test asks for another: the default would try to download a model.
+    env: { ...process.env, RAGDOCS_LOG_LEVEL: 'info', RAGDOCS_EMBEDDER: 'none', ...opts.env },
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');

@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readdirSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmbedder } from '../../src/embed/embedder.js';
+import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import { readManifest } from '../../src/storage/manifest.js';
 import { generationDir } from '../../src/storage/layout.js';
 import { fixturePath, makeTempDir } from '../helpers/paths.js';
@@ -70,22 +70,48 @@ describe('persistence through the application', () => {
     }
   });
 
-  test('changing the embedder rebuilds the index instead of failing', async () => {
+  test('changing the embedder re-embeds every chunk and keeps the rest of the index', async () => {
     const docs = join(tmp.dir, 'embed-docs');
     const indexDir = join(tmp.dir, 'embed-index');
     cpSync(fixturePath('corpus'), docs, { recursive: true });
     await (await startApp(testConfig(docs, indexDir))).stop();
-    const embedder = createEmbedder({ provider: 'test', dimension: 32 });
-    const app = await startApp(testConfig(docs, indexDir), { embedder });
+    // No embedder before: the chunks get vectors, the keyword index is reused as it is.
+    const first = await startApp(testConfig(docs, indexDir), { embedder: createHashingEmbedder(32) });
+    let chunks: number;
     try {
-      const s = app.manager.status();
-      assert.ok(s.warnings.some((w) => /embedder.*rebuilding/.test(w)), s.warnings.join('\n'));
+      const s = first.manager.status();
+      chunks = s.chunks;
       assert.equal(s.documents, FIXTURE_DOCS);
-      assert.ok(s.embeddings_computed > 0);
-      const { results } = await app.service.query({ query: 'canary traffic', topN: 5 });
+      assert.equal(s.files_parsed, 0, 'the keyword index was not rebuilt');
+      assert.equal(s.embeddings_computed + s.embeddings_reused, chunks);
+      assert.equal(s.chunks_embedded, chunks);
+      const { results } = await first.service.query({ query: 'canary traffic', topN: 5 });
       assert.ok(results.some((r) => r.matched_by.includes('semantic')));
     } finally {
-      await app.stop();
+      await first.stop();
+    }
+    // Another embedder (another dimension): every stored vector is stale and none is reused.
+    const second = await startApp(testConfig(docs, indexDir), { embedder: createHashingEmbedder(48) });
+    try {
+      const s = second.manager.status();
+      assert.ok(s.warnings.some((w) => /stored vectors were made by .*discarded/.test(w)), s.warnings.join('\n'));
+      assert.equal(s.files_parsed, 0);
+      assert.equal(s.embeddings_computed + s.embeddings_reused, chunks);
+      assert.ok(s.embeddings_computed > 0);
+      assert.equal(s.chunks_embedded, chunks);
+      const { results } = await second.service.query({ query: 'canary traffic', topN: 5 });
+      assert.ok(results.some((r) => r.matched_by.includes('semantic')));
+    } finally {
+      await second.stop();
+    }
+    // And back to none: the documents are served by keyword, nothing crashes.
+    const third = await startApp(testConfig(docs, indexDir));
+    try {
+      assert.equal(third.manager.status().files_parsed, 0);
+      const { results } = await third.service.query({ query: 'canary traffic', topN: 5 });
+      assert.ok(results.length > 0 && results.every((r) => !r.matched_by.includes('semantic')));
+    } finally {
+      await third.stop();
     }
   });
 

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { createEmbedder } from '../../src/embed/embedder.js';
+import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import type { Application } from '../../src/app/application.js';
 import { meanScores, metricLabel, scoreQuery, type MetricSpec } from '../../bench/eval/metrics.js';
 import { dedupeKeys } from '../../bench/eval/retriever.js';
@@ -152,7 +152,7 @@ describe('known-answer retrieval quality', () => {
   describe('with the test embedder (keyword + vector + graph, fused)', () => {
     let app: Application;
     before(async () => {
-      app = await startApp(testConfig(docs, `${temp.dir}/index-test`), { embedder: createEmbedder({ provider: 'test', dimension: 64 }) });
+      app = await startApp(testConfig(docs, `${temp.dir}/index-test`), { embedder: createHashingEmbedder(64) });
     });
     after(async () => app?.stop());
 

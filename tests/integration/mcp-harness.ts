@@ -48,6 +48,9 @@ export const SAMPLE_STATUS: IndexStatus = {
   files_unchanged: 0,
   lock_holder: { pid: 4242, since: '2025-01-01T00:00:00.000Z' },
   lock_wait_ms: 0,
+  embedder_state: 'ready',
+  embedder_fix: null,
+  chunks_embedded: 9,
   warnings: ['index dir is on NFS'],
 };
 

@@ -86,7 +86,7 @@ describe('config errors', () => {
     assert.match(m, /docs\.include = \[\] \(line 9\): expected a non-empty list/);
     assert.match(m, /docs\.exclude\[1\] = 3 \(line 10\): expected a list of glob strings/);
     assert.match(m, /docs\.max_file_mb = -1 \(line 11\): expected a number greater than 0/);
-    assert.match(m, /embedder\.dimension = 9000 \(line 13\): expected an integer from 1 to 8192/);
+    assert.match(m, /embedder\.dimension = 9000 \(line 13\): expected an integer from 0 to 8192/);
     assert.match(m, /Invalid configuration \(9 problems\)/);
   });
 
@@ -102,13 +102,13 @@ describe('config errors', () => {
   });
 
   test('all problems of file, environment and flags come in one message', () => {
-    const err = failWith('[search]\nrrf_k = -1\nwieght_graph = 1\n', { RAGDOCS_EMBEDDER: 'openai', RAGDOCS_COORDINATION_MODE: 'singleton' }, 'loud');
+    const err = failWith('[search]\nrrf_k = -1\nwieght_graph = 1\n', { RAGDOCS_EMBEDDER: 'olama', RAGDOCS_COORDINATION_MODE: 'singleton' }, 'loud');
     const m = err.message;
     assert.match(m, /Invalid configuration \(5 problems\)/);
     assert.match(m, /search\.rrf_k = -1/);
     assert.match(m, /search\.wieght_graph/);
     assert.match(m, /environment:\n/);
-    assert.match(m, /RAGDOCS_EMBEDDER="openai": expected one of "none", "test"/);
+    assert.match(m, /RAGDOCS_EMBEDDER="olama": expected one of "transformers", "openai", "none", "test"/);
     assert.match(m, /RAGDOCS_COORDINATION_MODE="singleton": expected one of "file_lock", "none"/);
     assert.match(m, /--log-level "loud": expected one of "trace"/);
   });

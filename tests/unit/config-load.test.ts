@@ -55,7 +55,15 @@ describe('loadConfig defaults', () => {
       headingBoost: 2,
       dedupThreshold: 0.92,
     });
-    assert.deepEqual(config.embedder, { provider: 'none', dimension: 64 });
+    assert.equal(config.embedder.provider, 'transformers');
+    assert.equal(config.embedder.model, 'Xenova/bge-small-en-v1.5');
+    assert.equal(config.embedder.pooling, 'cls');
+    assert.equal(config.embedder.queryPrefix, 'Represent this sentence for searching relevant passages: ');
+    assert.equal(config.embedder.hubUrl, 'https://huggingface.co');
+    assert.equal(config.embedder.offline, false);
+    assert.equal(config.embedder.autoDownload, true);
+    assert.equal(config.embedder.dimension, null);
+    assert.match(config.embedder.modelCacheDir, /mcp-markdown-ragdocs[\\/]models$/);
     assert.deepEqual(config.logging, { level: 'info', file: null });
     assert.equal(config.configFile, null);
   });
@@ -225,5 +233,29 @@ describe('loadConfig paths', () => {
     const config = load();
     assert.deepEqual(config.docs.extensions, ['.md', '.txt']);
     assert.equal(config.docs.maxFileBytes, 512 * 1024);
+  });
+
+  test('embedder: provider defaults, auto pooling and prefixes, HF_ENDPOINT and HF_HUB_OFFLINE', () => {
+    writeFileSync(join(docs, '.ragdocs.toml'), '[embedder]\nprovider = "openai"\nbase_url = "http://localhost:11434/v1/"\ndimension = 256\n');
+    const openai = load().embedder;
+    assert.equal(openai.model, 'text-embedding-3-small');
+    assert.equal(openai.baseUrl, 'http://localhost:11434/v1', 'trailing slash dropped');
+    assert.equal(openai.dimension, 256);
+    assert.equal(openai.queryPrefix, '', 'the bge instruction is only for bge models');
+    assert.equal(openai.pooling, 'mean');
+    writeFileSync(join(docs, '.ragdocs.toml'), '[embedder]\nmodel = "Xenova/all-MiniLM-L6-v2"\ncache_dir = "models"\n');
+    const minilm = load({ env: { HF_ENDPOINT: 'https://hf-mirror.example/', HF_HUB_OFFLINE: '1' } }).embedder;
+    assert.equal(minilm.pooling, 'mean');
+    assert.equal(minilm.queryPrefix, '');
+    assert.equal(minilm.hubUrl, 'https://hf-mirror.example');
+    assert.equal(minilm.offline, true);
+    assert.equal(minilm.modelCacheDir, join(docs, 'models'), 'relative to the config file');
+    writeFileSync(join(docs, '.ragdocs.toml'), '[embedder]\nquery_prefix = ""\noffline = true\n');
+    const plain = load({ env: { HF_HUB_OFFLINE: '0' } }).embedder;
+    assert.equal(plain.queryPrefix, '', 'an explicit empty prefix is kept');
+    assert.equal(plain.offline, false, 'HF_HUB_OFFLINE=0 turns downloads back on');
+    assert.throws(() => load({ env: { HF_ENDPOINT: 'not a url' } }), /HF_ENDPOINT="not a url": expected an http\(s\) URL/);
+    writeFileSync(join(docs, '.ragdocs.toml'), '[embedder]\nhub_url = "ftp://x"\n');
+    assert.throws(() => load(), /embedder\.hub_url = "ftp:\/\/x" \(line 2\): expected an http\(s\) URL/);
   });
 });

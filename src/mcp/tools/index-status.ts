@@ -29,13 +29,17 @@ export const indexStatusOutput = z.object({
     .nullable()
     .describe('Process holding the index write lock, or null.'),
   lock_wait_ms: z.number().describe('Time spent waiting for the write lock.'),
+  embedder_state: z.string().describe('off (provider none), idle (not loaded by this process), starting, downloading, loading, ready or unavailable.'),
+  embedder_fix: z.string().nullable().describe('What fixes an unavailable embedder (a command or setting), or null.'),
+  chunks_embedded: count('Chunks with a vector: semantic search covers these.'),
   warnings: z.array(z.string()),
 }) satisfies z.ZodType<IndexStatus>;
 
 function formatStatus(s: IndexStatus): string {
   const lines = [
     `state: ${s.state} · ${s.documents} documents, ${s.chunks} chunks · generation ${s.generation} · ${s.pending_files} files pending`,
-    `embedder: ${s.embedder} · embeddings computed ${s.embeddings_computed}, reused ${s.embeddings_reused}`,
+    `embedder: ${s.embedder} [${s.embedder_state}] · ${s.chunks_embedded} of ${s.chunks} chunks embedded · computed ${s.embeddings_computed}, reused ${s.embeddings_reused}`,
+    ...(s.embedder_fix ? [`embedder fix: ${s.embedder_fix}`] : []),
     `files parsed ${s.files_parsed}, unchanged ${s.files_unchanged}`,
     `index dir: ${s.index_dir} (instance ${s.instance_id})`,
     s.lock_holder === null

@@ -1,0 +1,71 @@
+import { AppError, errorMessage } from '../core/errors.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { Corpus } from './corpus.js';
+import { embeddingText } from './prepare.js';
+
+export interface FillOptions {
+  /** Texts per embedder call. */
+  batchSize: number;
+  /** Stop starting new batches after this long, so a cycle (and the lock it holds) stays short. */
+  budgetMs: number;
+  now?: () => number;
+}
+
+export interface FillResult {
+  computed: number;
+  reused: number;
+  /** Chunks still without a vector when the budget ran out. */
+  remaining: boolean;
+}
+
+/**
+ * Gives chunks that have no vector one: first by reusing the vector of identical content
+ * already in the index, then by embedding the rest in batches. Vectors land through
+ * `corpus.addVectors`, which ignores a chunk that changed meanwhile. The caller has made sure
+ * `corpus.vector` is in the embedder's space.
+ */
+export async function fillMissingVectors(corpus: Corpus, embedder: Embedder, opts: FillOptions): Promise<FillResult> {
+  const now = opts.now ?? (() => performance.now());
+  const start = now();
+  const result: FillResult = { computed: 0, reused: 0, remaining: false };
+  for (;;) {
+    const todo = corpus.chunksWithoutVector(opts.batchSize);
+    if (todo.length === 0) return result;
+    if (now() - start >= opts.budgetMs) {
+      result.remaining = true;
+      return result;
+    }
+    const found = new Map<string, { hash: string; vector: Float32Array }>();
+    const needed = new Map<string, { text: string; ids: string[] }>();
+    for (const chunk of todo) {
+      const reused = corpus.reusableVector(chunk.hash);
+      if (reused) {
+        found.set(chunk.id, { hash: chunk.hash, vector: reused });
+        result.reused++;
+        continue;
+      }
+      const slot = needed.get(chunk.hash);
+      if (slot) {
+        slot.ids.push(chunk.id);
+        result.reused++;
+      } else needed.set(chunk.hash, { text: embeddingText(chunk.headingPath, chunk.content), ids: [chunk.id] });
+    }
+    if (needed.size > 0) {
+      const jobs = [...needed.entries()];
+      let vectors: Float32Array[];
+      try {
+        vectors = await embedder.embedDocuments(jobs.map(([, j]) => j.text));
+      } catch (err) {
+        throw new AppError('EMBEDDER_FAILED', `embedding ${jobs.length} chunks failed: ${errorMessage(err)}`, { cause: err, ...(err instanceof AppError && err.hint ? { hint: err.hint } : {}) });
+      }
+      if (vectors.length !== jobs.length) throw new AppError('EMBEDDER_FAILED', `the embedder returned ${vectors.length} vectors for ${jobs.length} texts`);
+      result.computed += jobs.length;
+      jobs.forEach(([hash, job], k) => {
+        const vector = vectors[k];
+        if (vector) for (const id of job.ids) found.set(id, { hash, vector });
+      });
+    }
+    // Nothing could be added (every chunk changed meanwhile): stop rather than spin.
+    if (corpus.addVectors(found) === 0) return result;
+  }
+}
