@@ -77,7 +77,9 @@ function main(): void {
           const vectors: Float32Array[] = [];
           for (let i = 0; i < job.texts.length; i += SLICE) {
             vectors.push(...(await (job.query ? Promise.all(job.texts.slice(i, i + SLICE).map((t) => embedder!.embedQuery(t))) : embedder.embedDocuments(job.texts.slice(i, i + SLICE)))));
-            // Between slices, answer any query that arrived meanwhile.
+            // Between slices, let queued messages in (a provider that computes synchronously
+            // never yields on its own), then answer any query that arrived meanwhile.
+            await new Promise((resolve) => setImmediate(resolve));
             while (!job.query && queries.length > 0) await runQuery(queries.shift()!);
           }
           post({ type: 'result', id: job.id, vectors }, buffersOf(vectors));

@@ -21,7 +21,12 @@ export interface WorkerEmbedder extends Embedder {
  * probed). Rejects with the worker's own error (MODEL_INVALID, EMBEDDER_UNAVAILABLE…).
  */
 export function openWorkerEmbedder(init: WorkerInit, opts: WorkerEmbedderOptions = {}): Promise<WorkerEmbedder> {
-  const worker = new Worker(workerEntry(), { workerData: init, stderr: false, stdout: false });
+  const entry = workerEntry();
+  // From source (tests run by tsx) the worker registers the TypeScript loader itself: loader
+  // hooks of the main thread do not reach worker threads on Node 20.
+  const worker = entry.pathname.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}))`, { eval: true, workerData: init, stderr: false, stdout: false })
+    : new Worker(entry, { workerData: init, stderr: false, stdout: false });
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let alive = true;

@@ -105,6 +105,8 @@ export class Corpus {
       // The chunk may have changed or gone while it was being embedded: its vector would be stale.
       if (this.chunks.get(id)?.hash !== v.hash) continue;
       this.vector.add(id, v.vector);
+      // Identical content elsewhere (not yet embedded) now finds this vector to reuse.
+      this.byHash.set(v.hash, id);
       added++;
     }
     if (added > 0) this.dirty.vectors = true;
@@ -167,9 +169,11 @@ export class Corpus {
         const old = this.chunks.get(chunk.id);
         if (old && this.byHash.get(old.hash) === chunk.id) this.byHash.delete(old.hash);
         this.chunks.set(chunk.id, chunk);
-        this.byHash.set(chunk.hash, chunk.id);
-        keywordDocs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
         const vec = prepared.vectors?.get(chunk.id);
+        // Keep pointing at a chunk whose vector can be reused, if there is one.
+        const holder = this.byHash.get(chunk.hash);
+        if (holder === undefined || vec || !this.vector?.has(holder)) this.byHash.set(chunk.hash, chunk.id);
+        keywordDocs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
         if (this.vector && vec) this.vector.add(chunk.id, vec);
         // No new vector (no embedder yet): an old vector of different content would be stale.
         else if (this.vector && old && old.hash !== chunk.hash) this.vector.remove(chunk.id);
@@ -207,7 +211,10 @@ export class Corpus {
     this.names.clear();
     this.byHash.clear();
     for (const meta of this.docs.values()) this.rememberNames(meta);
-    for (const chunk of this.chunks.values()) this.byHash.set(chunk.hash, chunk.id);
+    for (const chunk of this.chunks.values()) {
+      const holder = this.byHash.get(chunk.hash);
+      if (holder === undefined || (this.vector?.has(chunk.id) && !this.vector.has(holder))) this.byHash.set(chunk.hash, chunk.id);
+    }
   }
 
   resolveTarget(fromPath: string, link: DocumentMeta['links'][number]): string | null {

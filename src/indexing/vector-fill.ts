@@ -65,7 +65,8 @@ export async function fillMissingVectors(corpus: Corpus, embedder: Embedder, opt
         if (vector) for (const id of job.ids) found.set(id, { hash, vector });
       });
     }
-    // Nothing could be added (every chunk changed meanwhile): stop rather than spin.
-    if (corpus.addVectors(found) === 0) return result;
+    // Chunks edited meanwhile are skipped; their new content comes up in the next round (the
+    // budget bounds the loop even if edits keep racing the embedder).
+    corpus.addVectors(found);
   }
 }
