@@ -50,7 +50,8 @@ export async function runCli(argv: string[]): Promise<void> {
     await dispatch(args, config, logger);
   } catch (err) {
     reportFatal(logger, err);
-    process.exitCode = 1;
+    // A command that cannot apply to this configuration is a usage error, like a bad flag.
+    process.exitCode = isAppError(err) && (err.code === 'INVALID_ARGUMENT' || err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_NOT_FOUND') ? 2 : 1;
   }
 }
 

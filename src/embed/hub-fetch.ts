@@ -43,7 +43,6 @@ export interface HubFileResult {
 
 const MAX_REDIRECTS = 5;
 /** Transfer failures are transient: the caller retries later, the user can pull by hand. */
-const RETRY = 'it is retried later, or run `mcp-markdown-ragdocs models pull`';
 const HEAD_BYTES = 512;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -59,7 +58,7 @@ export async function downloadHubFile(request: HubFileRequest): Promise<HubFileR
     if (idle.signal.aborted) {
       throw new AppError(
         'MODEL_DOWNLOAD_FAILED',
-        `download of ${request.file} from ${request.hubUrl} stalled: no data for ${Math.round(request.idleTimeoutMs / 1000)} s; ${RETRY}`,
+        `download of ${request.file} from ${request.hubUrl} stalled: no data for ${Math.round(request.idleTimeoutMs / 1000)} s`,
         { hint: retryHint(), cause: err },
       );
     }
@@ -84,7 +83,7 @@ async function transfer(request: HubFileRequest, signal: AbortSignal, touch: () 
       response = await request.fetch(url, { redirect: 'manual', headers, signal });
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new AppError('MODEL_DOWNLOAD_FAILED', `cannot reach the model hub at ${request.hubUrl} for ${request.file}: ${describe(err)}; ${RETRY}`, {
+      throw new AppError('MODEL_DOWNLOAD_FAILED', `cannot reach the model hub at ${request.hubUrl} for ${request.file}: ${describe(err)}`, {
         hint: retryHint(),
         cause: err,
       });
@@ -123,7 +122,7 @@ async function transfer(request: HubFileRequest, signal: AbortSignal, touch: () 
     if (expected !== null && expected !== written.size) {
       throw new AppError(
         'MODEL_DOWNLOAD_FAILED',
-        `${request.file} is truncated: received ${written.size} bytes, expected ${expected} bytes; ${RETRY}`,
+        `${request.file} is truncated: received ${written.size} bytes, expected ${expected} bytes`,
         { hint: retryHint() },
       );
     }
@@ -160,7 +159,7 @@ async function writeBody(
         request.signal?.throwIfAborted();
         throw new AppError(
           'MODEL_DOWNLOAD_FAILED',
-          `download of ${request.file} broke off: received ${size} bytes, expected ${total ?? 'unknown'} bytes (${describe(err)}); ${RETRY}`,
+          `download of ${request.file} broke off: received ${size} bytes, expected ${total ?? 'unknown'} bytes (${describe(err)})`,
           { hint: retryHint(), cause: err },
         );
       }
@@ -199,7 +198,7 @@ function checkStatus(request: HubFileRequest, response: Response): void {
       hint: 'check embedder.model and embedder.revision, and that the model has ONNX weights for embedder.dtype',
     });
   }
-  throw new AppError('MODEL_DOWNLOAD_FAILED', `the model hub at ${request.hubUrl} answered ${status} for ${where}${status >= 500 || status === 429 ? `; ${RETRY}` : ''}`, {
+  throw new AppError('MODEL_DOWNLOAD_FAILED', `the model hub at ${request.hubUrl} answered ${status} for ${where}`, {
     hint: status >= 500 || status === 429 ? retryHint() : hubUrlHint(),
   });
 }

@@ -279,7 +279,8 @@ export class EmbedderRuntime {
         `${loadFailed ? 'the embedding model cannot be used' : `the embedding model ${c.model} could not be downloaded from ${c.hubUrl}`}: ${errorMessage(err)}${retry}`,
         loadFailed
           ? `run \`${this.opts.pullCommand} --force\``
-          : `${hint ? `${hint}; ` : ''}check the network or point embedder.hub_url (or HF_ENDPOINT) at a reachable mirror, then run \`${this.opts.pullCommand}\`; for keyword search only set embedder.provider = "none"`,
+          : // A specific hint (HF_TOKEN, model name, hub_url) goes first; the generic retry advice is ours, with the exact command.
+            `${hint && !hint.includes('models pull') ? `${hint}; ` : ''}check the network or point embedder.hub_url (or HF_ENDPOINT) at a reachable mirror, then run \`${this.opts.pullCommand}\`; for keyword search only set embedder.provider = "none"`,
       );
     } else {
       this.unavailable(`the ${c.provider} embedder is not available: ${errorMessage(err)}${retry}`, hint ?? 'check the [embedder] settings');

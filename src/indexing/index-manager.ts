@@ -181,7 +181,7 @@ export class IndexManager {
       lock_wait_ms: this.lockWaitSince === null ? 0 : Date.now() - this.lockWaitSince,
       embedder_state: emb.phase,
       embedder_fix: emb.fix,
-      chunks_embedded: this.semanticReady() ? this.corpus.embeddedChunks : 0,
+      chunks_embedded: this.corpus.vectorSpace !== null && this.corpus.vectorSpace === this.opts.embedding.spaceId ? this.corpus.embeddedChunks : 0,
       warnings: warnings.slice(0, MAX_WARNINGS),
     };
   }

@@ -1,12 +1,21 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startFakeOpenAi } from '../helpers/fake-openai.js';
+import { startGatedProxy } from '../helpers/gated-proxy.js';
 import { startHubServer, type HubServer } from '../helpers/hub-server.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import {
+  assertStdoutJsonRpc,
+  closedPort,
+  listFiles,
+  logMessages,
+  queryHits as query,
+  waitStatus,
+  type Status,
+} from '../helpers/server-probes.js';
 import { spawnServer, type SpawnedServer } from '../helpers/spawn-server.js';
 import { buildTinyModel } from '../helpers/tiny-model.js';
 import { waitFor } from '../helpers/wait.js';
@@ -26,82 +35,19 @@ const TINY_TOML = `[embedder]\nmodel = "${MODEL_ID}"\npooling = "mean"\n`;
 /** Settings the test runner's own environment must not leak into the children. */
 const CLEAN_ENV = { HF_HUB_OFFLINE: '', HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', RAGDOCS_CONFIG: '' };
 
-type Status = Record<string, any>;
-type Hit = { path: string; matched_by: string[]; content: string };
-
-async function status(server: SpawnedServer): Promise<Status> {
-  return (await server.callTool('index_status')).structuredContent as Status;
-}
-
-async function query(server: SpawnedServer, q: string): Promise<Hit[]> {
-  const res = await server.callTool('query_documents', { query: q, top_n: 5 });
-  assert.ok(!res.isError, `query "${q}" failed: ${JSON.stringify(res.content)}`);
-  return res.structuredContent.results as Hit[];
-}
-
-/** Polls index_status until `ok` holds for it; returns that status. */
-function waitStatus(server: SpawnedServer, what: string, ok: (s: Status) => boolean, timeoutMs: number): Promise<Status> {
-  let last: Status | null = null;
-  return waitFor(
-    what,
-    async () => {
-      last = await status(server);
-      return ok(last) ? last : null;
-    },
-    timeoutMs,
-    50,
-  ).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\nlast status: ${JSON.stringify(last)}\nstderr:\n${server.stderr().slice(-3000)}`);
-  });
-}
+/** Every file indexed and published (pending_files drops to 0 a moment before the state leaves `indexing`). */
+const indexed = (s: Status): boolean =>
+  s.documents === Object.keys(DOCS).length && s.pending_files === 0 && s.state !== 'indexing' && s.state !== 'loading';
 
 /** Fully indexed and every chunk has a vector. */
 const allEmbedded = (s: Status): boolean =>
   s.state === 'ready' && s.embedder_state === 'ready' && s.pending_files === 0 && s.chunks > 0 && s.chunks_embedded === s.chunks;
-
-function assertStdoutJsonRpc(server: SpawnedServer): void {
-  assert.ok(server.stdoutLines.length > 0);
-  for (const line of server.stdoutLines) {
-    let msg: { jsonrpc?: string } | null = null;
-    try {
-      msg = JSON.parse(line) as { jsonrpc?: string };
-    } catch {
-      // reported below
-    }
-    assert.equal(msg?.jsonrpc, '2.0', `stdout line is not JSON-RPC: ${line}`);
-  }
-}
-
-/** Messages of the JSON log lines on stderr. */
-function logMessages(stderr: string): string[] {
-  return stderr
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
-}
 
 function writeDocs(dir: string, toml: string | null): string {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(DOCS)) writeFileSync(join(dir, name), text);
   if (toml !== null) writeFileSync(join(dir, '.ragdocs.toml'), toml);
   return dir;
-}
-
-/** Every file below `dir`, relative, `/`-separated (empty when `dir` does not exist). */
-function listFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath ?? (e as any).path, e.name)).split('\\').join('/'));
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const modelsDir = (xdg: string): string => join(xdg, 'mcp-markdown-ragdocs', 'models');
@@ -113,6 +59,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
   const tinyDocs = writeDocs(join(tmp.dir, 'docs-tiny'), TINY_TOML);
   const servers: SpawnedServer[] = [];
   const hubs: HubServer[] = [];
+  const closers: (() => Promise<void>)[] = [];
   /** Set by the download test, reused by the offline restart. */
   let downloadedCache: string | null = null;
 
@@ -134,6 +81,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
   after(async () => {
     await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
     await Promise.all(hubs.map((h) => h.close()));
+    await Promise.all(closers.map((close) => close()));
     tmp.cleanup();
   });
 
@@ -142,7 +90,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
     const port = await closedPort();
     const docs = writeDocs(join(tmp.dir, 'docs-default'), null);
     const server = await spawn({ docs, env: { XDG_CACHE_HOME: xdg, HF_ENDPOINT: `http://127.0.0.1:${port}`, RAGDOCS_EMBEDDER: 'transformers' } });
-    const s = await waitStatus(server, 'the embedder to give up', (st) => st.embedder_state === 'unavailable' && st.documents === 4 && st.pending_files === 0, 15_000);
+    const s = await waitStatus(server, 'the embedder to give up', (st) => st.embedder_state === 'unavailable' && indexed(st), 15_000);
     assert.equal(s.state, 'degraded');
     assert.match(s.embedder, /bge-small-en-v1\.5/);
     assert.match(String(s.embedder_fix), /models pull/);
@@ -171,7 +119,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
     const downloading = await waitStatus(
       server,
       'the files indexed while the model downloads',
-      (st) => st.embedder_state === 'downloading' && st.documents === 4 && st.pending_files === 0,
+      (st) => st.embedder_state === 'downloading' && indexed(st),
       10_000,
     );
     assert.equal(downloading.state, 'degraded');
@@ -227,9 +175,17 @@ describe('embeddings end to end (transformers and openai providers)', () => {
 
   test('two instances starting together on a fresh cache download the model once and embed each chunk once', async () => {
     const xdg = join(tmp.dir, 'cache-two');
-    const h = await hub({ delayMs: 250 });
-    const env = { XDG_CACHE_HOME: xdg, HF_ENDPOINT: h.url, RAGDOCS_EMBEDDER: 'transformers' };
+    const h = await hub();
+    // Both must find the cache empty and set out to download: the gate holds the first request
+    // until both say so, however unevenly a busy machine starts them.
+    const gate = await startGatedProxy(h.url);
+    closers.push(() => gate.close());
+    const env = { XDG_CACHE_HOME: xdg, HF_ENDPOINT: gate.url, RAGDOCS_EMBEDDER: 'transformers' };
     const pair = await Promise.all([spawn({ docs: tinyDocs, env }), spawn({ docs: tinyDocs, env })]);
+    await Promise.all(pair.map((server) => waitStatus(server, 'the download to start', (st) => st.embedder_state === 'downloading', 15_000)));
+    await waitFor('the first file request to reach the gate', () => gate.received() > 0, 5000);
+    assert.deepEqual(h.requests, [], 'nothing passed the gate yet');
+    gate.open();
     const done = await Promise.all(pair.map((server) => waitStatus(server, 'every chunk embedded', allEmbedded, 25_000)));
 
     for (const file of MODEL_FILES) assert.equal(h.countFor(file), 1, `${file} requested once over both instances`);
@@ -254,7 +210,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
       const xdg = join(tmp.dir, `cache-${fault}`);
       const h = await hub({ fault: (file) => (file.endsWith('.onnx') ? fault : null) });
       const server = await spawn({ docs: tinyDocs, env: { XDG_CACHE_HOME: xdg, HF_ENDPOINT: h.url, RAGDOCS_EMBEDDER: 'transformers' } });
-      const s = await waitStatus(server, 'the download to fail', (st) => st.embedder_state === 'unavailable' && st.pending_files === 0 && st.documents === 4, 15_000);
+      const s = await waitStatus(server, 'the download to fail', (st) => st.embedder_state === 'unavailable' && indexed(st), 15_000);
       assert.equal(s.state, 'degraded');
       assert.match(String(s.last_error), fault === 'truncate' ? /truncated|broke off/ : /HTML/);
       assert.match(String(s.last_error), /model_quantized\.onnx/);
@@ -272,7 +228,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
     });
   }
 
-  test('CLI: models status, models pull downloads and loads the model; provider none exits 2', async () => {
+  test('CLI: models status says not installed; models pull downloads, loads the model and prints "model ready"; status then says installed', async () => {
     const xdg = join(tmp.dir, 'cache-cli');
     const h = await hub();
     const env = { ...CLEAN_ENV, XDG_CACHE_HOME: xdg, HF_ENDPOINT: h.url, RAGDOCS_EMBEDDER: 'transformers' };
@@ -293,14 +249,16 @@ describe('embeddings end to end (transformers and openai providers)', () => {
     assert.equal(info.installed, true);
     assert.equal(info.model_dir, tinyModelDir(xdg));
     assert.deepEqual(info.files.map((f: { name: string }) => f.name).sort(), [...MODEL_FILES].sort());
+  });
 
+  test('CLI: models pull that cannot apply (provider none, downloads off) exits 2 with a clear message', async () => {
+    const env = { ...CLEAN_ENV, XDG_CACHE_HOME: join(tmp.dir, 'cache-cli-refused'), HF_ENDPOINT: `http://127.0.0.1:${await closedPort()}` };
+    // Exit codes (src/cli/main.ts): 0 success, 1 runtime failure, 2 bad arguments or configuration.
     const none = await runCli(['models', 'pull', '--docs', tinyDocs], { ...env, RAGDOCS_EMBEDDER: 'none' });
-    assert.equal(none.code, 2, none.stderr);
     assert.match(none.stderr, /provider is "none".*only the transformers provider downloads a model/);
-
-    const offline = await runCli(['models', 'pull', '--docs', tinyDocs], { ...env, HF_HUB_OFFLINE: '1' });
-    assert.equal(offline.code, 2, offline.stderr);
+    const offline = await runCli(['models', 'pull', '--docs', tinyDocs], { ...env, RAGDOCS_EMBEDDER: 'transformers', HF_HUB_OFFLINE: '1' });
     assert.match(offline.stderr, /downloads are off/);
+    assert.deepEqual([none.code, offline.code], [2, 2], `exit codes: provider none ${none.code}, offline ${offline.code}`);
   });
 
   describe('openai provider through the server', () => {
@@ -334,7 +292,7 @@ describe('embeddings end to end (transformers and openai providers)', () => {
       try {
         const docs = writeDocs(join(tmp.dir, 'docs-openai-401'), tomlFor(fake.baseUrl));
         const server = await spawn({ docs, env: { XDG_CACHE_HOME: join(tmp.dir, 'cache-openai-401'), RAGDOCS_EMBEDDER: 'openai', TEST_EMBED_KEY: KEY } });
-        const s = await waitStatus(server, 'the embedder to give up', (st) => st.embedder_state === 'unavailable' && st.pending_files === 0 && st.documents === 4, 15_000);
+        const s = await waitStatus(server, 'the embedder to give up', (st) => st.embedder_state === 'unavailable' && indexed(st), 15_000);
         assert.equal(s.state, 'degraded');
         assert.ok(fake.authorizations.includes(`Bearer ${KEY}`), 'the configured key was sent');
         assert.match(String(s.last_error), /TEST_EMBED_KEY/);
