@@ -16,7 +16,8 @@ import { sliceDocument } from './slice-document.js';
 export interface DocsServiceDeps {
   config: Config;
   manager: IndexManager;
-  embedding: EmbedderRuntime;
+  /** Only the ready embedder and its vector space are read. */
+  embedding: Pick<EmbedderRuntime, 'embedder' | 'spaceId'>;
 }
 
 /** Implements the MCP tools' port over the index manager's current corpus. */

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { EmbedderConfig } from '../config/types.js';
-import { errorMessage, isAppError } from '../core/errors.js';
+import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import type { Logger } from '../app/logger.js';
 import type { Embedder } from './embedder.js';
 import { modelDir, modelFileList } from './model-files.js';
@@ -233,6 +233,12 @@ export class EmbedderRuntime {
     const c = this.opts.config;
     if (c.provider === 'openai') {
       const key = this.opts.env[c.apiKeyEnv];
+      // OpenAI's own API always needs a key: say so rather than report a 401 four retries later.
+      if ((key === undefined || key === '') && /^https:\/\/api\.openai\.com(\/|$)/.test(c.baseUrl)) {
+        throw new AppError('EMBEDDER_UNAVAILABLE', `no API key for ${c.baseUrl}: the environment variable ${c.apiKeyEnv} is not set`, {
+          hint: `set ${c.apiKeyEnv} in the MCP client's env for this server, or point embedder.base_url at a local server (Ollama: http://localhost:11434/v1)`,
+        });
+      }
       return {
         kind: 'openai',
         options: {
