@@ -40,7 +40,7 @@ import { drawQueries } from './perf-queries.js';
 
 export type { PhaseSample } from './event-loop-probe.js';
 
-export const PHASES = ['idle-test', 'indexing-test', 'idle-none', 'indexing-none'] as const;
+export const PHASES = ['idle-test', 'indexing-test', 'idle-none', 'indexing-none', 'indexing-none-main'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface EventLoopReport {
@@ -68,12 +68,13 @@ const POLL_MS = 50;
 
 type Provider = 'test' | 'none';
 
-function openApp(docs: string, indexDir: string, provider: Provider, costMs: number, rebuild: boolean): Application {
+function openApp(docs: string, indexDir: string, provider: Provider, costMs: number, rebuild: boolean, keywordOnMainThread = false): Application {
   return createApplication({
     config: benchConfig(docs, indexDir, provider),
     logger: pino({ level: 'silent' }),
     watch: false,
     rebuild,
+    keywordOnMainThread,
     ...(provider === 'test' ? { testEmbedCostMs: costMs } : {}),
   });
 }
@@ -105,9 +106,9 @@ async function waitUntilIndexed(app: Application, files: number, provider: Provi
   throw new Error(`${app.manager.status().index_dir}: not indexed within ${timeoutMs} ms (${JSON.stringify(app.manager.status())})`);
 }
 
-async function measureIndexing(docs: string, indexDir: string, provider: Provider, files: number, queries: readonly string[], opts: EventLoopOptions): Promise<PhaseSample> {
+async function measureIndexing(docs: string, indexDir: string, provider: Provider, files: number, queries: readonly string[], opts: EventLoopOptions, keywordOnMainThread = false): Promise<PhaseSample> {
   rmSync(indexDir, { recursive: true, force: true });
-  const app = openApp(docs, indexDir, provider, opts.costMs, true);
+  const app = openApp(docs, indexDir, provider, opts.costMs, true, keywordOnMainThread);
   try {
     return await measureAround(app, queries, async () => {
       const t0 = performance.now();
@@ -161,7 +162,7 @@ export async function measureEventLoop(opts: EventLoopOptions): Promise<EventLoo
   }
   opts.log(`warm-up build done: ${chunks} chunks; ${queries.length} queries drawn`);
 
-  const phases: Record<PhaseName, PhaseSample[]> = { 'idle-test': [], 'indexing-test': [], 'idle-none': [], 'indexing-none': [] };
+  const phases: Record<PhaseName, PhaseSample[]> = { 'idle-test': [], 'indexing-test': [], 'idle-none': [], 'indexing-none': [], 'indexing-none-main': [] };
   const record = (name: PhaseName, s: PhaseSample): void => {
     phases[name].push(s);
     opts.log(describe(name, s));
@@ -173,6 +174,8 @@ export async function measureEventLoop(opts: EventLoopOptions): Promise<EventLoo
       record(`indexing-${provider}`, await measureIndexing(docs, dir, provider, corpus.files, queries, opts));
       record(`idle-${provider}`, await measureIdle(docs, dir, provider, corpus.files, queries, opts));
     }
+    // Baseline in the same run: keyword segments built on the main thread, as before the build worker.
+    record('indexing-none-main', await measureIndexing(docs, join(opts.work, 'index-main'), 'none', corpus.files, queries, opts, true));
   }
   return { files: corpus.files, chunks, runs: opts.runs, costMs: opts.costMs, idleMs: opts.idleMs, queries: queries.length, phases };
 }

@@ -24,6 +24,8 @@ export interface ApplicationOptions {
   embedderRetryMs?: readonly number[];
   /** Provider `test` only: simulated model cost per text in the worker (benchmarks). */
   testEmbedCostMs?: number;
+  /** Build keyword segments on the main thread (the behaviour before the build worker; benchmarks). */
+  keywordOnMainThread?: boolean;
   instanceId?: string;
   /** A configuration problem the app was started despite; reported by index_status. */
   configProblem?: string;
@@ -56,7 +58,14 @@ export function createApplication(opts: ApplicationOptions): Application {
     ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
     ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
   });
-  const manager = new IndexManager({ config: opts.config, embedding, logger, instanceId, rebuild: opts.rebuild ?? false });
+  const manager = new IndexManager({
+    config: opts.config,
+    embedding,
+    logger,
+    instanceId,
+    rebuild: opts.rebuild ?? false,
+    keywordOnMainThread: opts.keywordOnMainThread ?? false,
+  });
   if (opts.configProblem) manager.reportConfigProblem(opts.configProblem);
   const service = createDocsService({ config: opts.config, manager, embedding });
   let watcher: DocWatcher | null = null;

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Embedder } from './embedder.js';
+import { startWorker } from './start-worker.js';
 import type { FromWorker, ToWorker, WireError, WorkerInit } from './worker-protocol.js';
 
 export interface WorkerEmbedderOptions {
@@ -21,12 +21,7 @@ export interface WorkerEmbedder extends Embedder {
  * probed). Rejects with the worker's own error (MODEL_INVALID, EMBEDDER_UNAVAILABLE…).
  */
 export function openWorkerEmbedder(init: WorkerInit, opts: WorkerEmbedderOptions = {}): Promise<WorkerEmbedder> {
-  const entry = workerEntry();
-  // From source (tests run by tsx) the worker registers the TypeScript loader itself: loader
-  // hooks of the main thread do not reach worker threads on Node 20.
-  const worker = entry.pathname.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}))`, { eval: true, workerData: init, stderr: false, stdout: false })
-    : new Worker(entry, { workerData: init, stderr: false, stdout: false });
+  const worker = startWorker(import.meta.url, 'embed-worker', init);
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let alive = true;
@@ -132,10 +127,4 @@ export function openWorkerEmbedder(init: WorkerInit, opts: WorkerEmbedderOptions
 
 function fromWire(e: WireError): AppError {
   return new AppError(e.code as ErrorCode, e.message, e.hint === undefined ? undefined : { hint: e.hint });
-}
-
-/** The compiled worker next to this file; under tsx (tests from source) the .ts file. */
-function workerEntry(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./embed-worker${ext}`, import.meta.url);
 }

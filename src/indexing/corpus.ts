@@ -1,5 +1,5 @@
 import type { Chunk, DocumentMeta, FileEntry, ParsedDocument } from '../core/types.js';
-import { createKeywordIndex, type KeywordDoc, type KeywordIndex, type KeywordIndexParams } from '../indices/keyword.js';
+import { createKeywordIndex, type BuiltSegment, type KeywordDoc, type KeywordIndex, type KeywordIndexParams } from '../indices/keyword.js';
 import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
 import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
 import { documentNames, resolveLink } from '../markdown/index.js';
@@ -121,7 +121,11 @@ export class Corpus {
     return this.vector.getVector(id) ?? null;
   }
 
-  apply(change: ChangeSet): void {
+  /**
+   * `keywordSegment`: the keyword segment of `keywordDocsOf(change)`, built elsewhere (a worker)
+   * so that apply does not build it here.
+   */
+  apply(change: ChangeSet, opts: { keywordSegment?: BuiltSegment } = {}): void {
     const membershipChanged = change.deletes.length > 0 || change.upserts.some((u) => !this.docs.has(u.entry.path));
     const removedChunkIds: string[] = [];
     for (const path of change.deletes) removedChunkIds.push(...this.removeDocument(path));
@@ -135,7 +139,6 @@ export class Corpus {
       this.skipped.set(s.path, s);
       this.dirty.shards.add(shardOf(s.path));
     }
-    const keywordDocs: KeywordDoc[] = [];
     for (const prepared of change.upserts) {
       const { doc, entry } = prepared;
       const previous = this.docs.get(doc.path);
@@ -164,7 +167,6 @@ export class Corpus {
       this.files.set(doc.path, { ...entry, chunkIds: meta.chunkIds });
       this.rememberNames(meta);
       this.dirty.shards.add(shardOf(doc.path));
-      const headingsText = doc.headings.map((h) => h.text).join('\n');
       for (const chunk of doc.chunks) {
         const old = this.chunks.get(chunk.id);
         if (old && this.byHash.get(old.hash) === chunk.id) this.byHash.delete(old.hash);
@@ -173,7 +175,6 @@ export class Corpus {
         // Keep pointing at a chunk whose vector can be reused, if there is one.
         const holder = this.byHash.get(chunk.hash);
         if (holder === undefined || vec || !this.vector?.has(holder)) this.byHash.set(chunk.hash, chunk.id);
-        keywordDocs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
         if (this.vector && vec) this.vector.add(chunk.id, vec);
         // No new vector (no embedder yet): an old vector of different content would be stale.
         else if (this.vector && old && old.hash !== chunk.hash) this.vector.remove(chunk.id);
@@ -183,9 +184,11 @@ export class Corpus {
       this.keyword.remove(removedChunkIds);
       if (this.vector) for (const id of removedChunkIds) this.vector.remove(id);
     }
-    if (keywordDocs.length > 0) this.keyword.upsert(keywordDocs);
-    // upsert/remove merge segments themselves (amortised O(log n) per doc); a full compaction is
-    // only due when masked copies dominate. TODO(background): move to a worker with compactKeywordSnapshot.
+    const keywordDocs = keywordDocsOf(change);
+    if (keywordDocs.length > 0) this.keyword.upsert(keywordDocs, opts.keywordSegment);
+    // Unless merges are deferred (the index manager runs them in a worker), upsert/remove merge
+    // segments themselves (amortised O(log n) per doc); a full compaction is only due when
+    // masked copies dominate.
     if (this.keyword.needsCompaction()) this.keyword.compact();
     if (membershipChanged) this.resolveAllLinks();
     else for (const u of change.upserts) this.resolveLinksOf(u.entry.path);
@@ -269,6 +272,18 @@ export class Corpus {
   private resolveAllLinks(): void {
     for (const path of this.docs.keys()) this.resolveLinksOf(path);
   }
+}
+
+/** What the keyword index holds for the chunks a change upserts. */
+export function keywordDocsOf(change: ChangeSet): KeywordDoc[] {
+  const docs: KeywordDoc[] = [];
+  for (const { doc } of change.upserts) {
+    const headingsText = doc.headings.map((h) => h.text).join('\n');
+    for (const chunk of doc.chunks) {
+      docs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
+    }
+  }
+  return docs;
 }
 
 /** Blob name of a keyword segment: named by its content id, so an unchanged segment keeps its blob. */

@@ -5,7 +5,8 @@ import { errorMessage, isAppError } from '../core/errors.js';
 import type { IndexState, IndexStatus } from '../core/types.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Logger } from '../app/logger.js';
-import { Corpus } from './corpus.js';
+import { Corpus, keywordDocsOf, type ChangeSet } from './corpus.js';
+import { createKeywordBuilder, type KeywordBuilder } from './keyword-builder.js';
 import { prepareChanges } from './prepare.js';
 import { createPathFilter, type PathFilter } from './path-filter.js';
 import { scanDocuments } from './scan.js';
@@ -22,6 +23,8 @@ export interface IndexManagerOptions {
   followIntervalMs?: number;
   /** Ignore the persisted generation and rebuild from the files. */
   rebuild?: boolean;
+  /** Build keyword segments and merges on the main thread instead of a worker (tests, benchmarks). */
+  keywordOnMainThread?: boolean;
 }
 
 const MAX_WARNINGS = 50;
@@ -31,6 +34,8 @@ const RETRY_MAX_MS = 5000;
 const EMBED_BUDGET_MS = 3000;
 /** Pause between two embedding cycles, so other instances waiting for the lock get it. */
 const EMBED_YIELD_MS = 150;
+/** Merges per write cycle at most (each one is a worker build; more wait for the next cycle). */
+const MAX_MERGES_PER_CYCLE = 8;
 
 /**
  * Owns the in-memory corpus and keeps it equal to the documents folder: a queue of paths that
@@ -60,13 +65,16 @@ export class IndexManager {
   private configProblem: string | null = null;
   private idleWaiters: (() => void)[] = [];
   readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0 };
+  /** Keyword segments are built here, off the main thread (null: build them in apply). */
+  private readonly keywordBuilder: KeywordBuilder | null;
 
   constructor(private readonly opts: IndexManagerOptions) {
     const { config } = opts;
     // loadConfig already adds an index dir inside the docs root to docs.exclude.
     this.filter = createPathFilter(config.docs);
     this.store = new IndexStore({ config, vectorSpace: opts.embedding.spaceId, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
-    this.corpus = this.store.emptyCorpus();
+    this.keywordBuilder = opts.keywordOnMainThread ? null : createKeywordBuilder();
+    this.corpus = this.adopt(this.store.emptyCorpus());
     // When the model arrives, the chunks indexed meanwhile are embedded in the background.
     opts.embedding.onReady(() => this.kick());
   }
@@ -195,6 +203,7 @@ export class IndexManager {
     this.manifestWatcher?.close();
     this.pending.clear();
     await this.draining?.catch(() => undefined);
+    await this.keywordBuilder?.close();
     await this.store.close();
     this.markIdle();
   }
@@ -215,6 +224,44 @@ export class IndexManager {
         if (!(await this.vectorCycle())) return;
         if (this.vectorsDue() && this.pending.size === 0) await new Promise((r) => setTimeout(r, EMBED_YIELD_MS));
       } else return;
+    }
+  }
+
+  /** Every corpus this manager serves: merges are deferred to runKeywordMerges when a worker builds them. */
+  private adopt(corpus: Corpus): Corpus {
+    if (this.keywordBuilder) corpus.keyword.deferMerges(true);
+    return corpus;
+  }
+
+  /** The keyword segment of a change, built in the worker; undefined makes apply build it itself. */
+  private async buildKeywordSegment(change: ChangeSet) {
+    const docs = keywordDocsOf(change);
+    if (this.keywordBuilder === null || docs.length === 0) return undefined;
+    try {
+      return await this.keywordBuilder.build(docs, this.corpus.keywordParams);
+    } catch (err) {
+      this.opts.logger.warn({ err: errorMessage(err) }, 'keyword build worker failed; building on the main thread');
+      return undefined;
+    }
+  }
+
+  /** Runs due keyword merges: each is built in the worker, then swapped in at once. */
+  private async runKeywordMerges(): Promise<void> {
+    const builder = this.keywordBuilder;
+    if (builder === null) return;
+    for (let i = 0; i < MAX_MERGES_PER_CYCLE; i++) {
+      const corpus = this.corpus;
+      const job = corpus.keyword.nextMerge();
+      if (job === null) return;
+      let built;
+      try {
+        built = await builder.build(job.docs, corpus.keywordParams);
+      } catch (err) {
+        // Unmerged segments are still correct, only slower to search; the next cycle tries again.
+        this.opts.logger.warn({ err: errorMessage(err) }, 'keyword merge failed; will retry');
+        return;
+      }
+      if (corpus !== this.corpus || !corpus.keyword.applyMerge(job, built)) return;
     }
   }
 
@@ -319,7 +366,8 @@ export class IndexManager {
       for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
       for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
       const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
-      if (changed) this.corpus.apply(change);
+      if (changed) this.corpus.apply(change, { keywordSegment: await this.buildKeywordSegment(change) });
+      if (changed) await this.runKeywordMerges();
       // New content is embedded in the same cycle when it fits the budget (an edit), so it is
       // published once; the rest of a large run is embedded by later cycles.
       const embedded = changed ? await this.embedMissing() : true;
@@ -374,7 +422,7 @@ export class IndexManager {
   private absorbLoad(loaded: StoreLoadResult, initial = false): void {
     if (!initial && loaded.generation <= this.store.generation && loaded.manifest !== null) return;
     this.store.accept(loaded);
-    this.corpus = loaded.corpus;
+    this.corpus = this.adopt(loaded.corpus);
     for (const w of loaded.warnings) {
       this.addWarning(w);
       this.opts.logger.warn(w);

@@ -101,23 +101,24 @@ export async function corpusToBlobs(
       continue;
     }
     const entry = shards.get(shard);
+    // One shard per event-loop turn: serialising them all at once stalls queries for long. Safe:
+    // only the writer loop, which is awaiting this, changes the corpus.
+    await new Promise((resolve) => setImmediate(resolve));
     newBlobs[chunkBlob(shard)] = json(entry?.chunks ?? []);
     newBlobs[filesBlob(shard)] = json(entry?.files ?? { files: [], docs: [], skipped: [] });
   }
 
-  const kw = corpus.keyword.toJSON();
-  const state: KeywordStateBlob = {
-    format: kw.format,
-    version: kw.version,
-    settings: kw.settings,
-    removed: kw.removed,
-    segments: kw.segments.map((segment) => segment.id),
-  };
+  // Segment bodies come from the index as bytes: a segment built in a worker arrives serialized.
+  const state: KeywordStateBlob = corpus.keyword.state();
   newBlobs[KW_STATE_BLOB] = json(state);
-  for (const segment of kw.segments) {
-    const name = keywordSegmentBlob(segment.id);
-    if (canKeep(name) && corpus.persistedSegmentBlob.get(name) === segment.id) keepBlobs.push(name);
-    else newBlobs[name] = json(segment);
+  for (const id of state.segments) {
+    const name = keywordSegmentBlob(id);
+    if (canKeep(name) && corpus.persistedSegmentBlob.get(name) === id) keepBlobs.push(name);
+    else {
+      const bytes = corpus.keyword.segmentBytes(id);
+      if (bytes === null) throw new Error(`keyword segment ${id} vanished while publishing`);
+      newBlobs[name] = bytes;
+    }
   }
 
   if (corpus.vector) {

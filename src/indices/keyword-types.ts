@@ -3,6 +3,9 @@
  * and workers can name them without loading lunr.
  */
 import type { RankedHit } from '../core/types.js';
+import type { BuiltSegment } from './keyword-built.js';
+
+export type { BuiltSegment } from './keyword-built.js';
 
 /** A chunk as the keyword index sees it. */
 export interface KeywordDoc {
@@ -61,12 +64,39 @@ export interface KeywordIndexStats {
   builtDocs: number;
 }
 
+/** A merge the owner runs in the background: build `docs` (off the main thread), then `applyMerge`. */
+export interface KeywordMergeJob {
+  /** The live docs of the segments to merge, sorted by id. */
+  readonly docs: KeywordDoc[];
+}
+
+/** The index state without segment bodies (those are stored one blob per segment). */
+export interface KeywordIndexState extends Omit<KeywordIndexSnapshot, 'segments'> {
+  /** Segment ids, oldest first. */
+  segments: string[];
+}
+
 export interface KeywordIndex {
   /** Live documents. */
   readonly size: number;
   has(id: string): boolean;
-  /** Adds or replaces documents (last one wins for a repeated id); builds one small segment and merges tiers. */
-  upsert(docs: readonly KeywordDoc[]): void;
+  /**
+   * Adds or replaces documents (last one wins for a repeated id) as one new segment, built here
+   * or taken from `prebuilt` (built from the same docs elsewhere), and merges tiers unless
+   * merges are deferred.
+   */
+  upsert(docs: readonly KeywordDoc[], prebuilt?: BuiltSegment): void;
+  /**
+   * Deferred merges: upsert and remove no longer merge (or compact) on the spot; the owner asks
+   * `nextMerge()` for work, builds it off the main thread and hands it to `applyMerge`.
+   */
+  deferMerges(on: boolean): void;
+  nextMerge(): KeywordMergeJob | null;
+  /** Swaps a built merge in; false (nothing changed) when the segments moved on meanwhile. */
+  applyMerge(job: KeywordMergeJob, built: BuiltSegment): boolean;
+  /** The serialized snapshot of one current segment (what `toJSON` holds for it), or null. */
+  segmentBytes(id: string): Uint8Array | null;
+  state(): KeywordIndexState;
   remove(ids: readonly string[]): void;
   /** BM25 hits, best first (ties by id); never throws on any query text. */
   search(query: string, limit: number): RankedHit[];

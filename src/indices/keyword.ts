@@ -17,14 +17,16 @@
 import lunr from 'lunr';
 import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
-import type { KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
+import type { BuiltSegment, KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordMergeJob, KeywordSegmentSnapshot } from './keyword-types.js';
+import { packPostings, unpackPostings } from './keyword-built.js';
 import { derivePostings, searchSegments, type LunrIndexJson, type ScoredSegment, type SegmentPostings } from './keyword-postings.js';
 import { planMerge } from './keyword-tiers.js';
 import { copyDoc, resolvePolicy, resolveSettings, sortDocs, type Settings } from './keyword-settings.js';
 import { TOKENIZER_VERSION, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
 
 export type {
-  KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordIndexStats, KeywordSegmentSnapshot,
+  BuiltSegment, KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordIndexState, KeywordIndexStats, KeywordMergeJob,
+  KeywordSegmentSnapshot,
 } from './keyword-types.js';
 
 /** Snapshot format written by this version; older snapshots are rebuilt from the documents. */
@@ -33,7 +35,10 @@ export const KEYWORD_FORMAT_VERSION = 2;
 interface Segment extends ScoredSegment {
   id: string;
   docs: KeywordDoc[];
-  index: LunrIndexJson;
+  /** lunr's index JSON; null for a segment built elsewhere until something needs it (parsed from `bytes`). */
+  index: LunrIndexJson | null;
+  /** The serialized snapshot, when the segment was built elsewhere (persistence writes it as is). */
+  bytes: Uint8Array | null;
   /** Masked copies (the `dead` flags set). */
   deadCount: number;
 }
@@ -77,6 +82,10 @@ interface BuilderInternals {
 }
 
 function buildSegment(docs: KeywordDoc[], settings: Settings, key: string, tokenize: Tokenizer): Segment {
+  return makeSegment(segmentId(key, docs), docs, buildLunrIndex(docs, settings, tokenize), settings);
+}
+
+function buildLunrIndex(docs: readonly KeywordDoc[], settings: Settings, tokenize: Tokenizer): LunrIndexJson {
   const builder = new lunr.Builder();
   builder.ref('id');
   // Boosts are applied when scoring (derivePostings); lunr's stored weights stay unboosted.
@@ -98,14 +107,33 @@ function buildSegment(docs: KeywordDoc[], settings: Settings, key: string, token
   const internals = builder as unknown as BuilderInternals;
   internals.calculateAverageFieldLengths();
   internals.createFieldVectors();
-  const index = new lunr.Index({
+  return new lunr.Index({
     invertedIndex: internals.invertedIndex,
     fieldVectors: internals.fieldVectors,
     tokenSet: new lunr.TokenSet(),
     fields: [...FIELDS],
     pipeline: internals.searchPipeline,
   } as unknown as lunr.Index.Attributes).toJSON() as unknown as LunrIndexJson;
-  return makeSegment(segmentId(key, docs), docs, index, settings);
+}
+
+/**
+ * A segment builder for another thread: the same docs and params give the same segment as
+ * `upsert` would build (same id, postings and snapshot bytes), returned in transferable form.
+ * The tokenizer's per-word memo lives as long as the builder.
+ */
+export function createSegmentBuilder(params: KeywordIndexParams): (docs: readonly KeywordDoc[]) => BuiltSegment {
+  const settings = resolveSettings(params);
+  const key = settingsKey(settings);
+  const tokenize = createTokenizer(analyzeWord);
+  return (input) => {
+    const docs = sortDocs(new Map(input.map((doc) => [doc.id, copyDoc(doc)])).values());
+    const index = buildLunrIndex(docs, settings, tokenize);
+    const id = segmentId(key, docs);
+    const refs = docs.map((doc) => doc.id);
+    const postings = derivePostings(index, refs, fieldBoosts(settings), settings.k1);
+    const bytes = new TextEncoder().encode(JSON.stringify({ id, docs, index }));
+    return { id, refs, ...packPostings(postings), bytes };
+  };
 }
 
 function fieldBoosts(settings: Settings): Record<string, number> {
@@ -115,7 +143,18 @@ function fieldBoosts(settings: Settings): Record<string, number> {
 function makeSegment(id: string, docs: KeywordDoc[], index: LunrIndexJson, settings: Settings): Segment {
   const refs = docs.map((doc) => doc.id);
   const postings: SegmentPostings = derivePostings(index, refs, fieldBoosts(settings), settings.k1);
-  return { id, docs, index, refs, postings, dead: new Uint8Array(docs.length), deadCount: 0 };
+  return { id, docs, index, bytes: null, refs, postings, dead: new Uint8Array(docs.length), deadCount: 0 };
+}
+
+/** A segment from a builder elsewhere, if it holds exactly `docs` (sorted); else null. */
+function adoptBuilt(built: BuiltSegment | undefined, docs: KeywordDoc[]): Segment | null {
+  if (built === undefined || built.refs.length !== docs.length || built.refs.some((ref, i) => ref !== docs[i]?.id)) return null;
+  return { id: built.id, docs, index: null, bytes: built.bytes, refs: built.refs, postings: unpackPostings(built), dead: new Uint8Array(docs.length), deadCount: 0 };
+}
+
+function indexOf(seg: Segment): LunrIndexJson {
+  seg.index ??= (JSON.parse(new TextDecoder().decode(seg.bytes ?? new Uint8Array())) as { index: LunrIndexJson }).index;
+  return seg.index;
 }
 
 function loadSegment(snapshot: KeywordSegmentSnapshot, settings: Settings): Segment {
@@ -234,9 +273,9 @@ function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams
   const entries = cache instanceof SegmentCache ? cache.entries : undefined;
   const segments = snapshot.segments.map((seg) => {
     const cached = entries?.get(seg.id);
-    if (cached) return { ...cached, dead: new Uint8Array(cached.docs.length), deadCount: 0 };
+    if (cached) return { ...cached, bytes: null, dead: new Uint8Array(cached.docs.length), deadCount: 0 };
     const loaded = loadSegment(seg, settings);
-    entries?.set(seg.id, { id: loaded.id, docs: loaded.docs, index: loaded.index, refs: loaded.refs, postings: loaded.postings });
+    entries?.set(seg.id, { id: loaded.id, docs: loaded.docs, index: indexOf(loaded), refs: loaded.refs, postings: loaded.postings });
     return loaded;
   });
   return assembleIndex(params, segments, snapshot.removed);
@@ -254,13 +293,16 @@ interface Location {
   num: number;
 }
 
-function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], removedIds: readonly string[]): KeywordIndex {
+function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], initialRemoved: readonly string[]): KeywordIndex {
   const settings = resolveSettings(params);
   const key = settingsKey(settings);
   const policy = resolvePolicy(params);
   const tokenize = createTokenizer(analyzeWord);
   let segments = initialSegments;
   let builtDocs = 0;
+  let deferred = false;
+  /** The segments a merge job covers, by job. */
+  const jobRuns = new WeakMap<KeywordMergeJob, Segment[]>();
   // Where each live id's copy lives; for an id in several segments the newest copy wins.
   const location = new Map<string, Location>();
 
@@ -303,6 +345,7 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
     for (const seg of merged) place(seg);
   };
   const maintain = (): void => {
+    if (deferred) return;
     for (;;) {
       const plan = planMerge(segments.map((seg) => ({ live: seg.docs.length - seg.deadCount, stored: seg.docs.length })), policy);
       if (plan === null) return;
@@ -310,22 +353,70 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
     }
   };
 
+  const removedIds = (): string[] => {
+    const removed = new Set<string>();
+    for (const seg of segments) for (const doc of seg.docs) if (!location.has(doc.id)) removed.add(doc.id);
+    return [...removed].sort();
+  };
+
   for (const seg of segments) place(seg);
-  for (const id of removedIds) mask(id);
+  for (const id of initialRemoved) mask(id);
 
   return {
     get size() {
       return location.size;
     },
     has: (id) => location.has(id),
-    upsert(docs) {
+    upsert(docs, prebuilt) {
       if (docs.length === 0) return;
       const next = new Map<string, KeywordDoc>();
       for (const doc of docs) next.set(doc.id, copyDoc(doc));
-      const seg = build(sortDocs(next.values()));
+      const sorted = sortDocs(next.values());
+      const seg = adoptBuilt(prebuilt, sorted) ?? build(sorted);
       segments = [...segments, seg];
       place(seg);
       maintain();
+    },
+    deferMerges(on) {
+      deferred = on;
+      if (!on) maintain();
+    },
+    nextMerge() {
+      const plan = planMerge(segments.map((seg) => ({ live: seg.docs.length - seg.deadCount, stored: seg.docs.length })), policy);
+      if (plan === null) return null;
+      const run = segments.slice(plan.start, plan.end);
+      const job: KeywordMergeJob = { docs: sortDocs(run.flatMap((seg) => seg.docs.filter((_, num) => seg.dead[num] === 0))) };
+      jobRuns.set(job, run);
+      return job;
+    },
+    applyMerge(job, built) {
+      const run = jobRuns.get(job);
+      const start = run?.[0] === undefined ? -1 : segments.indexOf(run[0]);
+      if (run === undefined || start < 0 || run.some((seg, k) => segments[start + k] !== seg)) return false;
+      const merged = job.docs.length === 0 ? null : adoptBuilt(built, job.docs);
+      if (job.docs.length > 0 && merged === null) return false;
+      builtDocs += job.docs.length;
+      const inRun = new Set(run);
+      // A copy masked while the merge was built (edited or removed since) stays masked.
+      merged?.docs.forEach((doc, num) => {
+        const at = location.get(doc.id);
+        if (at !== undefined && inRun.has(at.seg)) location.set(doc.id, { seg: merged, num });
+        else {
+          merged.dead[num] = 1;
+          merged.deadCount++;
+        }
+      });
+      segments = [...segments.slice(0, start), ...(merged ? [merged] : []), ...segments.slice(start + run.length)];
+      jobRuns.delete(job);
+      return true;
+    },
+    segmentBytes(id) {
+      const seg = segments.find((s) => s.id === id);
+      if (seg === undefined) return null;
+      return seg.bytes ?? new TextEncoder().encode(JSON.stringify({ id: seg.id, docs: seg.docs, index: seg.index }));
+    },
+    state() {
+      return { format: 'ragdocs-keyword', version: KEYWORD_FORMAT_VERSION, settings: key, segments: segments.map((seg) => seg.id), removed: removedIds() };
     },
     remove(ids) {
       for (const id of ids) mask(id);
@@ -339,6 +430,8 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
       return searchSegments(segments, terms.map((term) => ({ term, boost: 1 })), limit, settings.k1);
     },
     needsCompaction() {
+      // Deferred: the merge plan already rewrites segments that are mostly masked.
+      if (deferred) return false;
       const { stored, dead } = countCopies();
       return dead > 0 && dead > policy.maxDeadRatio * stored;
     },
@@ -351,14 +444,12 @@ function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], r
     },
     segmentIds: () => segments.map((seg) => seg.id),
     toJSON() {
-      const removed = new Set<string>();
-      for (const seg of segments) for (const doc of seg.docs) if (!location.has(doc.id)) removed.add(doc.id);
       return {
         format: 'ragdocs-keyword',
         version: KEYWORD_FORMAT_VERSION,
         settings: key,
-        segments: segments.map((seg) => ({ id: seg.id, docs: seg.docs, index: seg.index })),
-        removed: [...removed].sort(),
+        segments: segments.map((seg) => ({ id: seg.id, docs: seg.docs, index: indexOf(seg) })),
+        removed: removedIds(),
       };
     },
   };
