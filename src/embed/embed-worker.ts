@@ -2,15 +2,17 @@
  * Entry point of the embedding worker thread. Model inference (tokenising, onnxruntime) and
  * HTTP calls to an embedding API happen here, so the main thread's event loop keeps answering
  * MCP requests while thousands of chunks are embedded. Queries jump the queue, and document
- * batches run in small slices so a query waits for at most one slice.
+ * batches run in slices sized to take about 40 ms, so a query waits for at most one of them.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError, errorMessage } from '../core/errors.js';
+import { createFixedSliceSizer, createSliceSizer, type SliceSizer } from './adaptive-slice.js';
 import type { Embedder } from './embedder.js';
 import { createHashingEmbedder } from './hashing-embedder.js';
 import type { FromWorker, ToWorker, WireError, WorkerInit } from './worker-protocol.js';
 
-const SLICE = 8;
+/** Slice size for the openai provider, as before slices adapted. */
+const NETWORK_SLICE = 8;
 
 interface Job {
   id: number;
@@ -56,9 +58,19 @@ function toWire(err: unknown): WireError {
   return { code: 'EMBEDDER_FAILED', message: errorMessage(err) };
 }
 
+/**
+ * An API call's time is mostly latency, not work per text: timing it would shrink slices to one
+ * text per request, multiplying requests without shortening a query's wait much.
+ */
+function sliceSizerFor(init: WorkerInit): SliceSizer {
+  return init.kind === 'openai' ? createFixedSliceSizer(NETWORK_SLICE) : createSliceSizer();
+}
+
 function main(): void {
   const port = parentPort;
   if (!port) return;
+  const init = workerData as WorkerInit;
+  const slices = sliceSizerFor(init);
   const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
   const queries: Job[] = [];
   const documents: Job[] = [];
@@ -75,8 +87,12 @@ function main(): void {
         if (!job) break;
         try {
           const vectors: Float32Array[] = [];
-          for (let i = 0; i < job.texts.length; i += SLICE) {
-            vectors.push(...(await (job.query ? Promise.all(job.texts.slice(i, i + SLICE).map((t) => embedder!.embedQuery(t))) : embedder.embedDocuments(job.texts.slice(i, i + SLICE)))));
+          for (let i = 0; i < job.texts.length; ) {
+            const slice = job.texts.slice(i, i + slices.next());
+            i += slice.length;
+            const started = performance.now();
+            vectors.push(...(await (job.query ? Promise.all(slice.map((t) => embedder!.embedQuery(t))) : embedder.embedDocuments(slice))));
+            if (!job.query) slices.record(slice.length, performance.now() - started);
             // Between slices, let queued messages in (a provider that computes synchronously
             // never yields on its own), then answer any query that arrived meanwhile.
             await new Promise((resolve) => setImmediate(resolve));
@@ -116,7 +132,7 @@ function main(): void {
     void pump();
   });
 
-  build(workerData as WorkerInit).then(
+  build(init).then(
     (built) => {
       embedder = built;
       post({ type: 'ready', id: built.id, dimension: built.dimension });

@@ -47,6 +47,17 @@ export class Corpus {
   readonly graph: LinkGraph;
   /** Lower-cased names (file stem, title, aliases) → path, for wikilink resolution. */
   private readonly names = new Map<string, string>();
+  /**
+   * Link resolution is a pure function of the answers to `hasPath(p)` and `byName(n)`. Each
+   * document's questions are recorded (`p:<path>`, `n:<name>`), so a change re-resolves only
+   * the documents that asked about a path or name whose answer may have changed.
+   */
+  private readonly linkDeps = new Map<string, Set<string>>();
+  private readonly depsOf = new Map<string, string[]>();
+  /** False for a loaded corpus until one full pass has recorded every document's questions. */
+  private depsKnown: boolean;
+  /** Keys whose answer may have changed during the current apply. */
+  private readonly changedKeys = new Set<string>();
   /** Chunk content hash → a chunk id holding that content, to reuse its vector. */
   private readonly byHash = new Map<string, string>();
   /** Set by apply/load, cleared by the persister once it has written them. */
@@ -64,6 +75,7 @@ export class Corpus {
     this.vector = parts?.vector?.index ?? null;
     this.vectorSpace = parts?.vector?.space ?? null;
     this.graph = parts?.graph ?? createLinkGraph();
+    this.depsKnown = parts?.graph === undefined;
   }
 
   /**
@@ -126,7 +138,6 @@ export class Corpus {
    * so that apply does not build it here.
    */
   apply(change: ChangeSet, opts: { keywordSegment?: BuiltSegment } = {}): void {
-    const membershipChanged = change.deletes.length > 0 || change.upserts.some((u) => !this.docs.has(u.entry.path));
     const removedChunkIds: string[] = [];
     for (const path of change.deletes) removedChunkIds.push(...this.removeDocument(path));
     for (const t of change.touched) {
@@ -143,6 +154,7 @@ export class Corpus {
       const { doc, entry } = prepared;
       const previous = this.docs.get(doc.path);
       if (this.skipped.delete(doc.path)) this.dirty.shards.add(shardOf(doc.path));
+      if (!previous) this.changedKeys.add(`p:${doc.path}`);
       if (previous) {
         this.forgetNames(previous);
         const keep = new Set(doc.chunks.map((c) => c.id));
@@ -166,6 +178,9 @@ export class Corpus {
       this.docs.set(doc.path, meta);
       this.files.set(doc.path, { ...entry, chunkIds: meta.chunkIds });
       this.rememberNames(meta);
+      const names = documentNames(meta);
+      const before = previous ? documentNames(previous) : [];
+      if (names.length !== before.length || names.some((n, i) => n !== before[i])) for (const n of [...before, ...names]) this.changedKeys.add(`n:${n}`);
       this.dirty.shards.add(shardOf(doc.path));
       for (const chunk of doc.chunks) {
         const old = this.chunks.get(chunk.id);
@@ -190,8 +205,7 @@ export class Corpus {
     // segments themselves (amortised O(log n) per doc); a full compaction is only due when
     // masked copies dominate.
     if (this.keyword.needsCompaction()) this.keyword.compact();
-    if (membershipChanged) this.resolveAllLinks();
-    else for (const u of change.upserts) this.resolveLinksOf(u.entry.path);
+    this.relink(change.upserts.map((u) => u.entry.path));
     if (this.vector && (removedChunkIds.length > 0 || change.upserts.length > 0)) this.dirty.vectors = true;
   }
 
@@ -232,6 +246,9 @@ export class Corpus {
     this.files.delete(path);
     if (!meta) return [];
     this.docs.delete(path);
+    this.changedKeys.add(`p:${path}`);
+    for (const n of documentNames(meta)) this.changedKeys.add(`n:${n}`);
+    this.setDeps(path, []);
     this.forgetNames(meta);
     for (const id of meta.chunkIds) this.forgetChunk(id);
     this.graph.removeDocument(path);
@@ -254,23 +271,54 @@ export class Corpus {
     for (const name of documentNames(meta)) if (this.names.get(name) === meta.path) this.names.delete(name);
   }
 
+  /** Re-resolves the links of `upserted` and of every document whose questions changed answer. */
+  private relink(upserted: readonly string[]): void {
+    const changed = [...this.changedKeys];
+    this.changedKeys.clear();
+    if (changed.length > 0 && !this.depsKnown) {
+      for (const path of this.docs.keys()) this.resolveLinksOf(path);
+      this.depsKnown = true;
+      return;
+    }
+    const affected = new Set(upserted);
+    for (const key of changed) for (const path of this.linkDeps.get(key) ?? []) affected.add(path);
+    for (const path of affected) this.resolveLinksOf(path);
+  }
+
   private resolveLinksOf(path: string): void {
     const meta = this.docs.get(path);
     if (!meta) return;
+    const asked = new Set<string>();
+    const lookup = {
+      hasPath: (p: string) => (asked.add(`p:${p}`), this.docs.has(p)),
+      byName: (n: string) => (asked.add(`n:${n}`), this.names.get(n)),
+    };
     const resolved = new Set<string>();
     const unresolved = new Set<string>();
     for (const link of meta.links) {
       if (/^[a-z][a-z0-9+.-]*:/i.test(link.target) && link.kind !== 'wiki') continue;
-      const target = this.resolveTarget(path, link);
+      const target = resolveLink(path, link, lookup);
       if (target === null) {
         if (link.target !== '') unresolved.add(link.target);
       } else if (target !== path) resolved.add(target);
     }
     this.graph.setDocument(path, [...resolved], [...unresolved]);
+    this.setDeps(path, [...asked]);
   }
 
-  private resolveAllLinks(): void {
-    for (const path of this.docs.keys()) this.resolveLinksOf(path);
+  private setDeps(path: string, keys: readonly string[]): void {
+    for (const key of this.depsOf.get(path) ?? []) {
+      const docs = this.linkDeps.get(key);
+      docs?.delete(path);
+      if (docs?.size === 0) this.linkDeps.delete(key);
+    }
+    if (keys.length === 0) this.depsOf.delete(path);
+    else this.depsOf.set(path, [...keys]);
+    for (const key of keys) {
+      let docs = this.linkDeps.get(key);
+      if (!docs) this.linkDeps.set(key, (docs = new Set()));
+      docs.add(path);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256 } from '../core/hash.js';
+import { sha256Async } from '../core/hash.js';
 import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import { fsyncDir, writeFileDurable } from './atomic.js';
 import { blobFileName, generationDir, parseGenerationDirName } from './layout.js';
@@ -58,7 +58,8 @@ export async function publishGeneration(indexDir: string, options: PublishOption
     // Not recursive: the folder must be new; an existing one means another writer without the lock.
     await mkdir(dir);
     for (const [name, data] of Object.entries(newBlobs)) {
-      const hash = sha256(data);
+      // In slices with yields: one synchronous digest of a large blob stalls the event loop for 100 ms or more.
+      const hash = await sha256Async(data);
       const file = blobFileName(name, hash);
       await writeFileDurable(join(dir, file), data);
       blobs[name] = { name, gen: generation, file, sha256: hash, bytes: data.byteLength };

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256 } from '../core/hash.js';
+import { sha256Async } from '../core/hash.js';
 import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import { generationDirName } from './layout.js';
 import { readManifest, type BlobRef, type Manifest } from './manifest.js';
@@ -137,7 +137,7 @@ async function readVerifiedBlob(indexDir: string, ref: BlobRef): Promise<Buffer>
       { hint: REBUILD_HINT },
     );
   }
-  if (sha256(data) !== ref.sha256) {
+  if ((await sha256Async(data)) !== ref.sha256) {
     throw new AppError('INDEX_CORRUPT', `index file ${path} does not match its checksum`, { hint: REBUILD_HINT });
   }
   return data;
