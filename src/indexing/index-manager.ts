@@ -1,12 +1,12 @@
-import { watch as watchFs, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
 import type { IndexState, IndexStatus } from '../core/types.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Logger } from '../app/logger.js';
-import { Corpus, keywordDocsOf, type ChangeSet } from './corpus.js';
-import { createKeywordBuilder, type KeywordBuilder } from './keyword-builder.js';
+import type { Corpus } from './corpus.js';
+import { ManifestFollower } from './follower.js';
+import { KeywordMaintenance } from './keyword-maintenance.js';
 import { prepareChanges } from './prepare.js';
 import { createPathFilter, type PathFilter } from './path-filter.js';
 import { scanDocuments } from './scan.js';
@@ -34,8 +34,6 @@ const RETRY_MAX_MS = 5000;
 const EMBED_BUDGET_MS = 3000;
 /** Pause between two embedding cycles, so other instances waiting for the lock get it. */
 const EMBED_YIELD_MS = 150;
-/** Merges per write cycle at most (each one is a worker build; more wait for the next cycle). */
-const MAX_MERGES_PER_CYCLE = 8;
 
 /**
  * Owns the in-memory corpus and keeps it equal to the documents folder: a queue of paths that
@@ -52,10 +50,6 @@ export class IndexManager {
   private draining: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
-  private followTimer: NodeJS.Timeout | null = null;
-  private followKick: NodeJS.Timeout | null = null;
-  private following = false;
-  private manifestWatcher: FSWatcher | null = null;
   private closed = false;
   private state: IndexState = 'loading';
   private lastError: string | null = null;
@@ -65,16 +59,22 @@ export class IndexManager {
   private configProblem: string | null = null;
   private idleWaiters: (() => void)[] = [];
   readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0 };
-  /** Keyword segments are built here, off the main thread (null: build them in apply). */
-  private readonly keywordBuilder: KeywordBuilder | null;
+  private readonly keywordWork: KeywordMaintenance;
+  private readonly follower: ManifestFollower;
 
   constructor(private readonly opts: IndexManagerOptions) {
     const { config } = opts;
     // loadConfig already adds an index dir inside the docs root to docs.exclude.
     this.filter = createPathFilter(config.docs);
     this.store = new IndexStore({ config, vectorSpace: opts.embedding.spaceId, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
-    this.keywordBuilder = opts.keywordOnMainThread ? null : createKeywordBuilder();
-    this.corpus = this.adopt(this.store.emptyCorpus());
+    this.keywordWork = new KeywordMaintenance(opts.logger, opts.keywordOnMainThread ?? false);
+    this.corpus = this.keywordWork.adopt(this.store.emptyCorpus());
+    this.follower = new ManifestFollower({
+      indexDir: config.index.dir,
+      intervalMs: opts.followIntervalMs ?? 500,
+      busy: () => this.draining !== null,
+      follow: () => this.followOnce(),
+    });
     // When the model arrives, the chunks indexed meanwhile are embedded in the background.
     opts.embedding.onReady(() => this.kick());
   }
@@ -93,16 +93,13 @@ export class IndexManager {
     const loaded = await this.store.open();
     this.absorbLoad(loaded, true);
     this.state = 'indexing';
-    if (this.store.persistent) this.scheduleFollow();
+    if (this.store.persistent) this.follower.start();
   }
 
   /** For `status`: load what is persisted and report it, without indexing. */
   async openForStatus(): Promise<void> {
     await this.open();
-    if (this.followTimer) clearTimeout(this.followTimer);
-    this.followTimer = null;
-    this.manifestWatcher?.close();
-    this.manifestWatcher = null;
+    this.follower.stop();
     this.state = this.store.degradedReason ? 'degraded' : 'ready';
     this.store.lockHolder = await this.store.currentLockHolder();
   }
@@ -198,12 +195,10 @@ export class IndexManager {
     if (this.closed) return;
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.followTimer) clearTimeout(this.followTimer);
-    if (this.followKick) clearTimeout(this.followKick);
-    this.manifestWatcher?.close();
+    this.follower.stop();
     this.pending.clear();
     await this.draining?.catch(() => undefined);
-    await this.keywordBuilder?.close();
+    await this.keywordWork.close();
     await this.store.close();
     this.markIdle();
   }
@@ -224,44 +219,6 @@ export class IndexManager {
         if (!(await this.vectorCycle())) return;
         if (this.vectorsDue() && this.pending.size === 0) await new Promise((r) => setTimeout(r, EMBED_YIELD_MS));
       } else return;
-    }
-  }
-
-  /** Every corpus this manager serves: merges are deferred to runKeywordMerges when a worker builds them. */
-  private adopt(corpus: Corpus): Corpus {
-    if (this.keywordBuilder) corpus.keyword.deferMerges(true);
-    return corpus;
-  }
-
-  /** The keyword segment of a change, built in the worker; undefined makes apply build it itself. */
-  private async buildKeywordSegment(change: ChangeSet) {
-    const docs = keywordDocsOf(change);
-    if (this.keywordBuilder === null || docs.length === 0) return undefined;
-    try {
-      return await this.keywordBuilder.build(docs, this.corpus.keywordParams);
-    } catch (err) {
-      this.opts.logger.warn({ err: errorMessage(err) }, 'keyword build worker failed; building on the main thread');
-      return undefined;
-    }
-  }
-
-  /** Runs due keyword merges: each is built in the worker, then swapped in at once. */
-  private async runKeywordMerges(): Promise<void> {
-    const builder = this.keywordBuilder;
-    if (builder === null) return;
-    for (let i = 0; i < MAX_MERGES_PER_CYCLE; i++) {
-      const corpus = this.corpus;
-      const job = corpus.keyword.nextMerge();
-      if (job === null) return;
-      let built;
-      try {
-        built = await builder.build(job.docs, corpus.keywordParams);
-      } catch (err) {
-        // Unmerged segments are still correct, only slower to search; the next cycle tries again.
-        this.opts.logger.warn({ err: errorMessage(err) }, 'keyword merge failed; will retry');
-        return;
-      }
-      if (corpus !== this.corpus || !corpus.keyword.applyMerge(job, built)) return;
     }
   }
 
@@ -366,11 +323,12 @@ export class IndexManager {
       for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
       for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
       const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
-      if (changed) this.corpus.apply(change, { keywordSegment: await this.buildKeywordSegment(change) });
-      if (changed) await this.runKeywordMerges();
-      // New content is embedded in the same cycle when it fits the budget (an edit), so it is
-      // published once; the rest of a large run is embedded by later cycles.
-      const embedded = changed ? await this.embedMissing() : true;
+      if (changed) this.corpus.apply(change, { keywordSegment: await this.keywordWork.segmentFor(this.corpus, change) });
+      if (changed) await this.keywordWork.runMerges(this.corpus);
+      // New content is embedded in the same cycle when nothing else is queued (an edit), so it is
+      // published once; during a large run every file is keyword-searchable first, and the
+      // vectors follow in embedding cycles.
+      const embedded = changed && this.pending.size === 0 ? await this.embedMissing() : true;
       if (changed || this.store.publishOwed || this.corpus.dirty.vectors) await this.store.publish(this.corpus);
       if (!embedded) {
         this.scheduleRetry();
@@ -422,7 +380,7 @@ export class IndexManager {
   private absorbLoad(loaded: StoreLoadResult, initial = false): void {
     if (!initial && loaded.generation <= this.store.generation && loaded.manifest !== null) return;
     this.store.accept(loaded);
-    this.corpus = this.adopt(loaded.corpus);
+    this.corpus = this.keywordWork.adopt(loaded.corpus);
     for (const w of loaded.warnings) {
       this.addWarning(w);
       this.opts.logger.warn(w);
@@ -440,55 +398,16 @@ export class IndexManager {
     this.retryTimer.unref();
   }
 
-  /**
-   * Followers notice new generations two ways: an fs.watch on the index dir (immediate where the
-   * OS supports it) and a cheap poll of the manifest as the fallback (network file systems, missed
-   * events). Either way the load happens between requests and is swapped in whole.
-   */
-  private scheduleFollow(): void {
-    if (this.closed) return;
-    if (this.manifestWatcher === null) this.watchManifest();
-    this.followTimer = setTimeout(() => this.followNow(), this.opts.followIntervalMs ?? 500);
-    this.followTimer.unref();
-  }
-
-  private followNow(): void {
-    if (this.followTimer) clearTimeout(this.followTimer);
-    this.followTimer = null;
-    if (this.closed) return;
-    if (this.following || this.draining) return this.scheduleFollow();
-    this.following = true;
-    this.store
-      .loadNewer()
-      .then((newer) => {
-        if (newer && !this.draining) {
-          this.absorbLoad(newer);
-          if (this.vectorsDue()) this.kick();
-        }
-      })
-      .catch((err) => this.recordError('could not load the newer index generation', err))
-      .finally(() => {
-        this.following = false;
-        this.scheduleFollow();
-      });
-  }
-
-  private watchManifest(): void {
+  /** One follower step: swap in a generation another instance published, between requests. */
+  private async followOnce(): Promise<void> {
     try {
-      this.manifestWatcher = watchFs(this.opts.config.index.dir, { persistent: false }, (_event, name) => {
-        if (name !== null && String(name) !== 'manifest.json') return;
-        // Coalesce the burst of events one atomic rename produces.
-        if (this.followKick) return;
-        this.followKick = setTimeout(() => {
-          this.followKick = null;
-          this.followNow();
-        }, 10);
-        this.followKick.unref();
-      });
-      this.manifestWatcher.on('error', () => undefined);
-    } catch {
-      // No fs.watch here (or the dir vanished): the poll still follows.
-      this.manifestWatcher = null;
+      const newer = await this.store.loadNewer();
+      if (newer && !this.draining && !this.closed) {
+        this.absorbLoad(newer);
+        if (this.vectorsDue()) this.kick();
+      }
+    } catch (err) {
+      this.recordError('could not load the newer index generation', err);
     }
   }
 
