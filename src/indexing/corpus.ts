@@ -58,6 +58,8 @@ export class Corpus {
   private depsKnown: boolean;
   /** Keys whose answer may have changed during the current apply. */
   private readonly changedKeys = new Set<string>();
+  /** Documents whose links still need resolving (apply with `deferLinks`; see `resolvePendingLinks`). */
+  private readonly linksDue = new Set<string>();
   /** Chunk content hash → a chunk id holding that content, to reuse its vector. */
   private readonly byHash = new Map<string, string>();
   /** Set by apply/load, cleared by the persister once it has written them. */
@@ -137,7 +139,7 @@ export class Corpus {
    * `keywordSegment`: the keyword segment of `keywordDocsOf(change)`, built elsewhere (a worker)
    * so that apply does not build it here.
    */
-  apply(change: ChangeSet, opts: { keywordSegment?: BuiltSegment } = {}): void {
+  apply(change: ChangeSet, opts: { keywordSegment?: BuiltSegment; deferLinks?: boolean } = {}): void {
     const removedChunkIds: string[] = [];
     for (const path of change.deletes) removedChunkIds.push(...this.removeDocument(path));
     for (const t of change.touched) {
@@ -206,6 +208,7 @@ export class Corpus {
     // masked copies dominate.
     if (this.keyword.needsCompaction()) this.keyword.compact();
     this.relink(change.upserts.map((u) => u.entry.path));
+    if (!opts.deferLinks) this.resolveDueLinks(Number.POSITIVE_INFINITY);
     if (this.vector && (removedChunkIds.length > 0 || change.upserts.length > 0)) this.dirty.vectors = true;
   }
 
@@ -272,17 +275,37 @@ export class Corpus {
   }
 
   /** Re-resolves the links of `upserted` and of every document whose questions changed answer. */
+  /**
+   * Resolves the links apply left due (`deferLinks`), yielding to the event loop every `sliceMs`:
+   * on a large batch this is the longest synchronous step. Meanwhile queries see the documents
+   * with their previous (or no) link edges; the caller awaits this before publishing.
+   */
+  async resolvePendingLinks(sliceMs = 10): Promise<void> {
+    while (!this.resolveDueLinks(sliceMs)) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Marks `upserted` and every document whose link questions changed answer as due. */
   private relink(upserted: readonly string[]): void {
     const changed = [...this.changedKeys];
     this.changedKeys.clear();
     if (changed.length > 0 && !this.depsKnown) {
-      for (const path of this.docs.keys()) this.resolveLinksOf(path);
+      for (const path of this.docs.keys()) this.linksDue.add(path);
       this.depsKnown = true;
       return;
     }
-    const affected = new Set(upserted);
-    for (const key of changed) for (const path of this.linkDeps.get(key) ?? []) affected.add(path);
-    for (const path of affected) this.resolveLinksOf(path);
+    for (const path of upserted) this.linksDue.add(path);
+    for (const key of changed) for (const path of this.linkDeps.get(key) ?? []) this.linksDue.add(path);
+  }
+
+  /** Resolves due links for up to `budgetMs`; true when none are left. */
+  private resolveDueLinks(budgetMs: number): boolean {
+    const start = performance.now();
+    for (const path of this.linksDue) {
+      this.linksDue.delete(path);
+      this.resolveLinksOf(path);
+      if (performance.now() - start >= budgetMs) return this.linksDue.size === 0;
+    }
+    return true;
   }
 
   private resolveLinksOf(path: string): void {

@@ -323,8 +323,11 @@ export class IndexManager {
       for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
       for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
       const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
-      if (changed) this.corpus.apply(change, { keywordSegment: await this.keywordWork.segmentFor(this.corpus, change) });
-      if (changed) await this.keywordWork.runMerges(this.corpus);
+      if (changed) {
+        this.corpus.apply(change, { keywordSegment: await this.keywordWork.segmentFor(this.corpus, change), deferLinks: true });
+        await this.corpus.resolvePendingLinks();
+        await this.keywordWork.runMerges(this.corpus);
+      }
       // New content is embedded in the same cycle when nothing else is queued (an edit), so it is
       // published once; during a large run every file is keyword-searchable first, and the
       // vectors follow in embedding cycles.
