@@ -169,7 +169,7 @@ export class IndexManager {
     const embDegraded = emb.phase !== 'ready' && emb.phase !== 'off' && emb.phase !== 'idle';
     const warnings = [...(this.configProblem ? [this.configProblem] : []), ...(degraded ? [degraded] : []), ...(embProblem ? [embProblem] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
     return {
-      state: this.state === 'ready' ? (this.configProblem || embDegraded ? 'degraded' : this.vectorsDue() ? 'indexing' : 'ready') : this.state,
+      state: this.publicState(embDegraded),
       documents: this.corpus.docs.size,
       chunks: this.corpus.chunks.size,
       generation: this.store.generation,
@@ -189,6 +189,16 @@ export class IndexManager {
       chunks_embedded: this.corpus.vectorSpace !== null && this.corpus.vectorSpace === this.opts.embedding.spaceId ? this.corpus.embeddedChunks : 0,
       warnings: warnings.slice(0, MAX_WARNINGS),
     };
+  }
+
+  /** Vectors still being computed: indexing; computing them keeps failing: degraded (see last_error). */
+  private publicState(embedderDegraded: boolean): IndexState {
+    const filesDone = this.pending.size + this.inFlight === 0;
+    if (this.state === 'indexing' && filesDone && this.lastError !== null && this.vectorsDue()) return 'degraded';
+    if (this.state !== 'ready') return this.state;
+    if (this.configProblem || embedderDegraded) return 'degraded';
+    if (this.vectorsDue()) return this.lastError !== null ? 'degraded' : 'indexing';
+    return 'ready';
   }
 
   async close(): Promise<void> {
