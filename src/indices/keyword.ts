@@ -13,15 +13,16 @@
  * lunr's own `toJSON`); queries never go through lunr's query parser or token-set matching:
  * the query is tokenized like the documents and scored over flat postings derived from those
  * structures with corpus-wide idf (keyword-postings.ts). No input can raise a lunr syntax error.
+ * The lunr-free segment bookkeeping (masks, merges, snapshots) is keyword-segments.ts.
  */
 import lunr from 'lunr';
 import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
-import type { BuiltSegment, KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordMergeJob, KeywordSegmentSnapshot } from './keyword-types.js';
-import { packPostings, unpackPostings } from './keyword-built.js';
-import { derivePostings, searchSegments, type LunrIndexJson, type ScoredSegment, type SegmentPostings } from './keyword-postings.js';
-import { planMerge } from './keyword-tiers.js';
-import { copyDoc, resolvePolicy, resolveSettings, sortDocs, type Settings } from './keyword-settings.js';
+import type { BuiltSegment, KeywordDoc, KeywordIndex, KeywordIndexParams, KeywordIndexSnapshot, KeywordSegmentSnapshot } from './keyword-types.js';
+import { packPostings } from './keyword-built.js';
+import { assembleIndex, indexOf, KEYWORD_FORMAT_VERSION, type Segment, type SegmentToolkit } from './keyword-segments.js';
+import { derivePostings, type LunrIndexJson, type SegmentPostings } from './keyword-postings.js';
+import { copyDoc, resolveSettings, sortDocs, type Settings } from './keyword-settings.js';
 import { TOKENIZER_VERSION, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
 
 export type {
@@ -29,23 +30,9 @@ export type {
   KeywordSegmentSnapshot,
 } from './keyword-types.js';
 
-/** Snapshot format written by this version; older snapshots are rebuilt from the documents. */
-export const KEYWORD_FORMAT_VERSION = 2;
+export { KEYWORD_FORMAT_VERSION } from './keyword-segments.js';
 
-interface Segment extends ScoredSegment {
-  id: string;
-  docs: KeywordDoc[];
-  /** lunr's index JSON; null for a segment built elsewhere until something needs it (parsed from `bytes`). */
-  index: LunrIndexJson | null;
-  /** The serialized snapshot, when the segment was built elsewhere (persistence writes it as is). */
-  bytes: Uint8Array | null;
-  /** Masked copies (the `dead` flags set). */
-  deadCount: number;
-}
 
-const MAX_QUERY_TERMS = 64;
-/** Queries are cut here before tokenizing; 64 unique terms come long before. */
-const MAX_QUERY_CHARS = 20_000;
 /**
  * Weight of the `ids` field (whole compound identifiers) in BM25F. Above 0, an exact identifier
  * outranks the same words written apart; measured on SciFact, larger values (1, 3) cost nDCG
@@ -146,16 +133,6 @@ function makeSegment(id: string, docs: KeywordDoc[], index: LunrIndexJson, setti
   return { id, docs, index, bytes: null, refs, postings, dead: new Uint8Array(docs.length), deadCount: 0 };
 }
 
-/** A segment from a builder elsewhere, if it holds exactly `docs` (sorted); else null. */
-function adoptBuilt(built: BuiltSegment | undefined, docs: KeywordDoc[]): Segment | null {
-  if (built === undefined || built.refs.length !== docs.length || built.refs.some((ref, i) => ref !== docs[i]?.id)) return null;
-  return { id: built.id, docs, index: null, bytes: built.bytes, refs: built.refs, postings: unpackPostings(built), dead: new Uint8Array(docs.length), deadCount: 0 };
-}
-
-function indexOf(seg: Segment): LunrIndexJson {
-  seg.index ??= (JSON.parse(new TextDecoder().decode(seg.bytes ?? new Uint8Array())) as { index: LunrIndexJson }).index;
-  return seg.index;
-}
 
 function loadSegment(snapshot: KeywordSegmentSnapshot, settings: Settings): Segment {
   try {
@@ -173,7 +150,7 @@ function loadSegment(snapshot: KeywordSegmentSnapshot, settings: Settings): Segm
 
 /** Builds an empty (or pre-filled) segmented keyword index. */
 export function createKeywordIndex(params: KeywordIndexParams = {}, initialDocs: readonly KeywordDoc[] = []): KeywordIndex {
-  const index = assembleIndex(params, [], []);
+  const index = assembleIndex(params, toolkitFor(params), [], []);
   index.upsert(initialDocs);
   return index;
 }
@@ -278,7 +255,7 @@ function restoreIndex(snapshot: KeywordIndexSnapshot, params: KeywordIndexParams
     entries?.set(seg.id, { id: loaded.id, docs: loaded.docs, index: indexOf(loaded), refs: loaded.refs, postings: loaded.postings });
     return loaded;
   });
-  return assembleIndex(params, segments, snapshot.removed);
+  return assembleIndex(params, toolkitFor(params), segments, snapshot.removed);
 }
 
 /** Pure snapshot → compacted snapshot, suitable for running in a worker thread. */
@@ -288,169 +265,10 @@ export function compactKeywordSnapshot(snapshot: KeywordIndexSnapshot, params: K
   return index.toJSON();
 }
 
-interface Location {
-  seg: Segment;
-  num: number;
-}
-
-function assembleIndex(params: KeywordIndexParams, initialSegments: Segment[], initialRemoved: readonly string[]): KeywordIndex {
+/** The lunr side of an index with these params, for the segment bookkeeping. */
+function toolkitFor(params: KeywordIndexParams): SegmentToolkit {
   const settings = resolveSettings(params);
   const key = settingsKey(settings);
-  const policy = resolvePolicy(params);
   const tokenize = createTokenizer(analyzeWord);
-  let segments = initialSegments;
-  let builtDocs = 0;
-  let deferred = false;
-  /** The segments a merge job covers, by job. */
-  const jobRuns = new WeakMap<KeywordMergeJob, Segment[]>();
-  // Where each live id's copy lives; for an id in several segments the newest copy wins.
-  const location = new Map<string, Location>();
-
-  const mask = (id: string): void => {
-    const at = location.get(id);
-    if (at === undefined) return;
-    location.delete(id);
-    if (at.seg.dead[at.num] === 0) {
-      at.seg.dead[at.num] = 1;
-      at.seg.deadCount++;
-    }
-  };
-  const place = (seg: Segment): void => {
-    seg.docs.forEach((doc, num) => {
-      if (seg.dead[num] === 1) return;
-      mask(doc.id);
-      location.set(doc.id, { seg, num });
-    });
-  };
-  /** Copies stored across segments, and how many of them are masked. */
-  const countCopies = (): { stored: number; dead: number } => {
-    let stored = 0;
-    let dead = 0;
-    for (const seg of segments) {
-      stored += seg.docs.length;
-      dead += seg.deadCount;
-    }
-    return { stored, dead };
-  };
-  const build = (docs: KeywordDoc[]): Segment => {
-    builtDocs += docs.length;
-    return buildSegment(docs, settings, key, tokenize);
-  };
-  const rebuildRun = (start: number, end: number): void => {
-    const run = segments.slice(start, end);
-    const live = sortDocs(run.flatMap((seg) => seg.docs.filter((_, num) => seg.dead[num] === 0)));
-    for (const doc of live) location.delete(doc.id);
-    const merged = live.length > 0 ? [build(live)] : [];
-    segments = [...segments.slice(0, start), ...merged, ...segments.slice(end)];
-    for (const seg of merged) place(seg);
-  };
-  const maintain = (): void => {
-    if (deferred) return;
-    for (;;) {
-      const plan = planMerge(segments.map((seg) => ({ live: seg.docs.length - seg.deadCount, stored: seg.docs.length })), policy);
-      if (plan === null) return;
-      rebuildRun(plan.start, plan.end);
-    }
-  };
-
-  const removedIds = (): string[] => {
-    const removed = new Set<string>();
-    for (const seg of segments) for (const doc of seg.docs) if (!location.has(doc.id)) removed.add(doc.id);
-    return [...removed].sort();
-  };
-
-  for (const seg of segments) place(seg);
-  for (const id of initialRemoved) mask(id);
-
-  return {
-    get size() {
-      return location.size;
-    },
-    has: (id) => location.has(id),
-    upsert(docs, prebuilt) {
-      if (docs.length === 0) return;
-      const next = new Map<string, KeywordDoc>();
-      for (const doc of docs) next.set(doc.id, copyDoc(doc));
-      const sorted = sortDocs(next.values());
-      const seg = adoptBuilt(prebuilt, sorted) ?? build(sorted);
-      segments = [...segments, seg];
-      place(seg);
-      maintain();
-    },
-    deferMerges(on) {
-      deferred = on;
-      if (!on) maintain();
-    },
-    nextMerge() {
-      const plan = planMerge(segments.map((seg) => ({ live: seg.docs.length - seg.deadCount, stored: seg.docs.length })), policy);
-      if (plan === null) return null;
-      const run = segments.slice(plan.start, plan.end);
-      const job: KeywordMergeJob = { docs: sortDocs(run.flatMap((seg) => seg.docs.filter((_, num) => seg.dead[num] === 0))) };
-      jobRuns.set(job, run);
-      return job;
-    },
-    applyMerge(job, built) {
-      const run = jobRuns.get(job);
-      const start = run?.[0] === undefined ? -1 : segments.indexOf(run[0]);
-      if (run === undefined || start < 0 || run.some((seg, k) => segments[start + k] !== seg)) return false;
-      const merged = job.docs.length === 0 ? null : adoptBuilt(built, job.docs);
-      if (job.docs.length > 0 && merged === null) return false;
-      builtDocs += job.docs.length;
-      const inRun = new Set(run);
-      // A copy masked while the merge was built (edited or removed since) stays masked.
-      merged?.docs.forEach((doc, num) => {
-        const at = location.get(doc.id);
-        if (at !== undefined && inRun.has(at.seg)) location.set(doc.id, { seg: merged, num });
-        else {
-          merged.dead[num] = 1;
-          merged.deadCount++;
-        }
-      });
-      segments = [...segments.slice(0, start), ...(merged ? [merged] : []), ...segments.slice(start + run.length)];
-      jobRuns.delete(job);
-      return true;
-    },
-    segmentBytes(id) {
-      const seg = segments.find((s) => s.id === id);
-      if (seg === undefined) return null;
-      return seg.bytes ?? new TextEncoder().encode(JSON.stringify({ id: seg.id, docs: seg.docs, index: seg.index }));
-    },
-    state() {
-      return { format: 'ragdocs-keyword', version: KEYWORD_FORMAT_VERSION, settings: key, segments: segments.map((seg) => seg.id), removed: removedIds() };
-    },
-    remove(ids) {
-      for (const id of ids) mask(id);
-      maintain();
-    },
-    search(query, limit) {
-      if (typeof query !== 'string' || !(limit >= 1) || location.size === 0) return [];
-      const text = query.slice(0, MAX_QUERY_CHARS);
-      const terms = tokenize(text, { mode: 'query', maxTerms: MAX_QUERY_TERMS });
-      if (terms.length === 0) return [];
-      return searchSegments(segments, terms.map((term) => ({ term, boost: 1 })), limit, settings.k1);
-    },
-    needsCompaction() {
-      // Deferred: the merge plan already rewrites segments that are mostly masked.
-      if (deferred) return false;
-      const { stored, dead } = countCopies();
-      return dead > 0 && dead > policy.maxDeadRatio * stored;
-    },
-    compact() {
-      if (segments.length > 1 || segments.some((seg) => seg.deadCount > 0)) rebuildRun(0, segments.length);
-    },
-    stats() {
-      const { stored, dead } = countCopies();
-      return { segments: segments.length, storedDocs: stored, deadDocs: dead, builtDocs };
-    },
-    segmentIds: () => segments.map((seg) => seg.id),
-    toJSON() {
-      return {
-        format: 'ragdocs-keyword',
-        version: KEYWORD_FORMAT_VERSION,
-        settings: key,
-        segments: segments.map((seg) => ({ id: seg.id, docs: seg.docs, index: indexOf(seg) })),
-        removed: removedIds(),
-      };
-    },
-  };
+  return { settings, key, tokenize, build: (docs) => buildSegment(docs, settings, key, tokenize) };
 }
