@@ -4,7 +4,7 @@
  * vector is zero), so a paraphrase embeds like the text it paraphrases, as with a real model.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './local-http.js';
 import { TINY_MODEL_GROUPS } from './tiny-model.js';
 
 export interface FakeOpenAiOptions {
@@ -71,22 +71,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listener = await listenLocal(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `${listener.url}/v1`,
     authorizations,
     textsEmbedded: () => embedded,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listener.close,
   };
 }

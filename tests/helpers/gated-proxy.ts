@@ -4,7 +4,7 @@
  * before anything arrives, instead of hoping a delay is long enough on a busy machine.
  */
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './local-http.js';
 
 export interface GatedProxy {
   /** Base URL of the proxy; relative redirects of the target stay on it. */
@@ -39,23 +39,14 @@ export async function startGatedProxy(targetUrl: string): Promise<GatedProxy> {
       req.pipe(upstream);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listener = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listener.url,
     received: () => count,
     open: () => release(),
     close() {
       release();
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
+      return listener.close();
     },
   };
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './local-http.js';
 
 /**
  * `html`: 200 text/html error page. `truncate`: full Content-Length, half the body, then the socket
@@ -98,27 +98,16 @@ export async function startHubServer(files: Map<string, Buffer>, options: HubSer
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listener = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listener.url,
     requests,
     countFor: (file) => resolveCounts.get(file) ?? 0,
     cdnCountFor: (file) => cdnCounts.get(file) ?? 0,
     setFault(next) {
       fault = next ?? (() => null);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listener.close,
   };
 }
 

@@ -10,6 +10,7 @@ import { EmbedderRuntime } from '../../src/embed/runtime.js';
 import { openWorkerEmbedder } from '../../src/embed/worker-embedder.js';
 import { startHubServer, type HubServer } from '../helpers/hub-server.js';
 import { makeTempDir } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 import { buildTinyModel } from '../helpers/tiny-model.js';
 
 const MODEL = 'test-org/tiny-embed';
@@ -85,8 +86,7 @@ describe('embedder runtime: the transformers provider from a local hub', () => {
       assert.equal(hub.requests.length, requests, 'offline: no request at all');
       // `models pull` run elsewhere (another process, same cache): the runtime notices.
       await pullModel({ modelId: MODEL, revision: 'main', dtype: 'q8', hubUrl: hub.url, cacheDir: config.modelCacheDir });
-      const deadline = Date.now() + 15_000;
-      while (rt.status().phase !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the runtime to become ready', () => rt.status().phase === 'ready', 15_000).catch(() => undefined);
       assert.equal(rt.status().phase, 'ready');
     } finally {
       await rt.close();
@@ -119,8 +119,7 @@ describe('embedder runtime: the transformers provider from a local hub', () => {
       assert.match(s.fix ?? '', /hub_url/);
       assert.equal(existsSync(join(config.modelCacheDir, 'test-org', 'tiny-embed', 'main', '.complete.json')), false);
       hub.setFault(undefined);
-      const deadline = Date.now() + 15_000;
-      while (rt.status().phase !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the runtime to become ready', () => rt.status().phase === 'ready', 15_000).catch(() => undefined);
       assert.equal(rt.status().phase, 'ready', JSON.stringify(rt.status()));
     } finally {
       hub.setFault(undefined);

@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from '../helpers/local-http.js';
 import { AppError } from '../../src/core/errors.js';
 import { openOpenAiEmbedder, type OpenAiEmbedderOptions } from '../../src/embed/openai-embedder.js';
 
@@ -106,12 +106,11 @@ async function startFakeServer(): Promise<FakeServer> {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  const listener = await listenLocal(server);
+  fake.baseUrl = `${listener.url}/v1`;
   fake.close = async () => {
     for (const t of timers) clearTimeout(t);
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listener.close();
   };
   return fake;
 }
