@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
 import type { Logger } from '../app/logger.js';
 import { pullCommandFor } from '../app/application.js';
 import type { Config } from '../config/types.js';
 import { AppError } from '../core/errors.js';
 import { modelDir, modelFileList } from '../embed/model-files.js';
 import { readInstalledModel } from '../embed/model-store.js';
-import { EmbedderRuntime } from '../embed/runtime.js';
+import { EmbedderRuntime, transformersWorkerInit } from '../embed/runtime.js';
 import { describeModel } from '../embed/vector-space.js';
 import { openWorkerEmbedder } from '../embed/worker-embedder.js';
 
@@ -65,10 +64,7 @@ export async function runModels(config: Config, logger: Logger, action: 'pull' |
     await runtime.close();
   }
   // Load it once, the way the server will: a model that downloads but cannot run is caught here.
-  const embedder = await openWorkerEmbedder({
-    kind: 'transformers',
-    options: { modelDir: dir, id: c.model, dtype: c.dtype, pooling: c.pooling, queryPrefix: c.queryPrefix, documentPrefix: c.documentPrefix, threads: Math.max(1, availableParallelism() - 1) },
-  });
+  const embedder = await openWorkerEmbedder(transformersWorkerInit(c, c.model));
   process.stderr.write(`model ready: ${c.model}, ${embedder.dimension} dimensions\n`);
   await embedder.close();
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { defaultModelCacheDir } from './paths.js';
 import type { EmbedderConfig, EmbedderProvider } from './types.js';
 import type { FileSettings } from './schema.js';
 
@@ -40,7 +40,7 @@ export function resolveEmbedderConfig(
     queryPrefix: settings.query_prefix ?? (provider === 'transformers' && bge ? BGE_QUERY_INSTRUCTION : ''),
     documentPrefix: settings.document_prefix,
     hubUrl: stripTrailingSlash(env.hubUrl ?? settings.hub_url ?? DEFAULT_HUB_URL),
-    modelCacheDir: settings.cache_dir !== undefined ? resolvePath(settings.cache_dir) : join(userCacheRoot, 'mcp-markdown-ragdocs', 'models'),
+    modelCacheDir: settings.cache_dir !== undefined ? resolvePath(settings.cache_dir) : defaultModelCacheDir(userCacheRoot),
     offline: env.offline ?? settings.offline,
     autoDownload: settings.auto_download,
     baseUrl: stripTrailingSlash(settings.base_url),

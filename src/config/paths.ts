@@ -75,3 +75,11 @@ export function relativeInside(outer: string, inner: string): string | undefined
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
 }
+
+/**
+ * The default model cache, `<user cache>/mcp-markdown-ragdocs/models`, shared by every project.
+ * Index folders share the parent but always end in `-<hex>`, so `models` never collides.
+ */
+export function defaultModelCacheDir(cacheRoot: string): string {
+  return join(cacheRoot, APP_DIR_NAME, 'models');
+}

@@ -12,7 +12,6 @@
 import { join } from 'node:path';
 import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
-import { APP_DIR_NAME, userCacheDir } from '../config/paths.js';
 
 /**
  * ONNX file name suffix per dtype, as transformers.js resolves it (DEFAULT_DTYPE_SUFFIX_MAPPING
@@ -100,19 +99,6 @@ export function modelDir(cacheDir: string, modelId: string, revision: string): s
 export function modelLockDir(cacheDir: string, modelId: string, revision: string): string {
   const { org, name } = parseModelId(modelId);
   return join(cacheDir, MODEL_LOCKS_DIR, org ?? NO_ORG_DIR, name, revisionDirName(revision));
-}
-
-/**
- * The default model cache: `<user cache>/mcp-markdown-ragdocs/models`, where the user cache is
- * `$XDG_CACHE_HOME` or `~/.cache`, `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows.
- * Index folders share the parent but always end in `-<hex>`, so `models` never collides.
- */
-export function defaultModelCacheDir(
-  env: NodeJS.ProcessEnv,
-  homeDir: string,
-  platform: NodeJS.Platform = process.platform,
-): string {
-  return join(userCacheDir(platform, env, homeDir), APP_DIR_NAME, 'models');
 }
 
 /**

@@ -215,18 +215,7 @@ export class EmbedderRuntime {
       installed = await readInstalledModel(dir, modelFileList(c.dtype));
       if (installed === null) throw new Error(`the model in ${dir} is incomplete after the download`);
     }
-    return {
-      kind: 'transformers',
-      options: {
-        modelDir: dir,
-        id: this.spaceId ?? c.model,
-        dtype: c.dtype,
-        pooling: c.pooling,
-        queryPrefix: c.queryPrefix,
-        documentPrefix: c.documentPrefix,
-        threads: this.opts.threads ?? Math.max(1, availableParallelism() - 1),
-      },
-    };
+    return transformersWorkerInit(c, this.spaceId ?? c.model, this.opts.threads);
   }
 
   private otherInit(): WorkerInit {
@@ -353,6 +342,15 @@ export class EmbedderRuntime {
   private settle(): void {
     this.settledWaiters = this.settledWaiters.filter((w) => !w.check());
   }
+}
+
+/**
+ * How the worker loads the configured transformers model from the cache (the server, and
+ * `models pull` checking that what it downloaded runs). Threads default to all cores but one.
+ */
+export function transformersWorkerInit(c: EmbedderConfig, id: string, threads = Math.max(1, availableParallelism() - 1)): WorkerInit {
+  const options = { modelDir: modelDir(c.modelCacheDir, c.model, c.revision), id, dtype: c.dtype, pooling: c.pooling, queryPrefix: c.queryPrefix, documentPrefix: c.documentPrefix, threads };
+  return { kind: 'transformers', options };
 }
 
 function formatProgress(p: PullProgress): string {

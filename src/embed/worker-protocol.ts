@@ -1,23 +1,10 @@
+import type { OpenAiEmbedderOptions } from './openai-embedder.js';
 import type { TransformersEmbedderOptions } from './transformers-embedder.js';
 
 /** What the embedding worker builds (sent as workerData; must be structured-clonable). */
 export type WorkerInit =
   | { kind: 'transformers'; options: TransformersEmbedderOptions }
-  | {
-      kind: 'openai';
-      options: {
-        baseUrl: string;
-        model: string;
-        apiKey: string | null;
-        apiKeyEnv: string;
-        dimensions: number | null;
-        batchSize: number;
-        timeoutMs: number;
-        maxRetries: number;
-        queryPrefix: string;
-        documentPrefix: string;
-      };
-    }
+  | { kind: 'openai'; options: Omit<OpenAiEmbedderOptions, 'fetch' | 'sleep'> }
   | { kind: 'test'; dimension: number; /** Busy-wait per text, to simulate a model's CPU cost in benchmarks. */ costMs?: number };
 
 /** An error crossing the thread boundary (AppError fields survive; the class does not). */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
 import type { IndexState, IndexStatus } from '../core/types.js';
+import type { Embedder } from '../embed/embedder.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Logger } from '../app/logger.js';
 import type { Corpus } from './corpus.js';
@@ -247,17 +248,27 @@ export class IndexManager {
   }
 
   /**
+   * Puts the corpus's vectors in the ready embedder's space (dropping vectors of another space
+   * or dimension, with a warning) and returns that embedder, or null when none is ready.
+   */
+  private syncVectorSpace(): Embedder | null {
+    const embedder = this.opts.embedding.embedder;
+    const space = this.opts.embedding.spaceId;
+    if (embedder === null || space === null) return null;
+    if (this.corpus.useVectorSpace(space, embedder.dimension)) {
+      this.opts.logger.warn({ space, dimension: embedder.dimension }, 'stored vectors do not match the embedder; embedding every chunk again');
+    }
+    return embedder;
+  }
+
+  /**
    * Embeds chunks that have no vector for up to EMBED_BUDGET_MS (after loading any newer
    * generation, so nothing another instance embedded is embedded again). A failure keeps the
    * keyword side intact and is retried; returns false when it failed.
    */
   private async embedMissing(): Promise<boolean> {
-    const embedder = this.opts.embedding.embedder;
-    const space = this.opts.embedding.spaceId;
-    if (embedder === null || space === null) return true;
-    if (this.corpus.useVectorSpace(space, embedder.dimension)) {
-      this.opts.logger.warn({ space, dimension: embedder.dimension }, 'stored vectors do not match the embedder; embedding every chunk again');
-    }
+    const embedder = this.syncVectorSpace();
+    if (embedder === null) return true;
     try {
       const r = await fillMissingVectors(this.corpus, embedder, { batchSize: this.opts.config.embedder.batchSize, budgetMs: EMBED_BUDGET_MS });
       this.counters.embeddingsComputed += r.computed;
@@ -319,8 +330,7 @@ export class IndexManager {
       const newer = await this.store.loadNewer();
       if (newer) this.absorbLoad(newer);
       const paths = await this.expandDirectories(batch);
-      const embedder = this.opts.embedding.embedder;
-      if (embedder && this.opts.embedding.spaceId !== null) this.corpus.useVectorSpace(this.opts.embedding.spaceId, embedder.dimension);
+      this.syncVectorSpace();
       const { change, stats } = await prepareChanges(this.corpus, paths, {
         rootReal: this.opts.config.docs.root,
         maxFileBytes: this.opts.config.docs.maxFileBytes,

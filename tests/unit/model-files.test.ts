@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { AppError } from '../../src/core/errors.js';
 import { looksLikeHtml, parseSha256 } from '../../src/embed/hub-fetch.js';
 import {
-  defaultModelCacheDir,
   modelDir,
   modelFileList,
   modelFileUrl,
@@ -12,6 +11,7 @@ import {
   revisionDirName,
 } from '../../src/embed/model-files.js';
 import { EMBEDDER_DTYPES } from '../../src/config/schema.js';
+import { defaultModelCacheDir, userCacheDir } from '../../src/config/paths.js';
 
 const isConfigInvalid = (err: unknown): boolean => err instanceof AppError && err.code === 'CONFIG_INVALID';
 
@@ -53,10 +53,10 @@ describe('model files', () => {
   });
 
   test('the default cache follows the platform conventions', () => {
-    assert.equal(defaultModelCacheDir({}, '/home/u', 'linux'), join('/home/u', '.cache', 'mcp-markdown-ragdocs', 'models'));
-    assert.equal(defaultModelCacheDir({ XDG_CACHE_HOME: '/xdg' }, '/home/u', 'linux'), join('/xdg', 'mcp-markdown-ragdocs', 'models'));
-    assert.equal(defaultModelCacheDir({}, '/Users/u', 'darwin'), join('/Users/u', 'Library', 'Caches', 'mcp-markdown-ragdocs', 'models'));
-    assert.equal(defaultModelCacheDir({ LOCALAPPDATA: 'C:\\L' }, 'C:\\U', 'win32'), join('C:\\L', 'mcp-markdown-ragdocs', 'models'));
+    assert.equal(defaultModelCacheDir(userCacheDir('linux', {}, '/home/u')), join('/home/u', '.cache', 'mcp-markdown-ragdocs', 'models'));
+    assert.equal(defaultModelCacheDir(userCacheDir('linux', { XDG_CACHE_HOME: '/xdg' }, '/home/u')), join('/xdg', 'mcp-markdown-ragdocs', 'models'));
+    assert.equal(defaultModelCacheDir(userCacheDir('darwin', {}, '/Users/u')), join('/Users/u', 'Library', 'Caches', 'mcp-markdown-ragdocs', 'models'));
+    assert.equal(defaultModelCacheDir(userCacheDir('win32', { LOCALAPPDATA: 'C:\\L' }, 'C:\\U')), join('C:\\L', 'mcp-markdown-ragdocs', 'models'));
   });
 
   test('only 64-hex ETags count as sha256; HTML is recognised after whitespace and a BOM', () => {
