@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   await app.start();
   await app.manager.waitForIdle(30 * 60_000);
   const corpus = app.manager.current();
-  out(`corpus: ${corpusInfo.files} files, ${corpus.chunks.size} chunks, indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  out(`corpus: ${corpusInfo.files} files, ${corpus.chunkCount} chunks, indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // 1. Full generation publish, alternating with and without the lock, each into a fresh dir.
   const withLock: number[] = [];
@@ -64,8 +64,8 @@ async function main(): Promise<void> {
   }
   const a = summarize(withLock);
   const b = summarize(withoutLock);
-  out(`full publish (${corpus.chunks.size} chunks) with lock:    ${formatMs(a)}`);
-  out(`full publish (${corpus.chunks.size} chunks) without lock: ${formatMs(b)}`);
+  out(`full publish (${corpus.chunkCount} chunks) with lock:    ${formatMs(a)}`);
+  out(`full publish (${corpus.chunkCount} chunks) without lock: ${formatMs(b)}`);
   out(`lock overhead ratio (median with / median without): ${(a.median / b.median).toFixed(3)}`);
   const manifest = await readManifest(join(work, 'index'));
   if (manifest) {

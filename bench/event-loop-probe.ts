@@ -54,13 +54,13 @@ async function runQueryLoop(app: Application, queries: readonly string[], stoppe
   const result: LoopResult = { latencies: [], failed: 0, onEmpty: 0 };
   for (let i = 0; !stopped(); i++) {
     const query = queries[i % queries.length] as string;
-    const emptyBefore = app.manager.current().chunks.size === 0;
+    const emptyBefore = app.manager.current().chunkCount === 0;
     const t = performance.now();
     await new Promise((r) => setImmediate(r));
     try {
       await app.service.query({ query, topN: 5 });
       // One that waited out the first batch's apply keeps its (long) latency.
-      if (emptyBefore && app.manager.current().chunks.size === 0) result.onEmpty++;
+      if (emptyBefore && app.manager.current().chunkCount === 0) result.onEmpty++;
       else result.latencies.push(performance.now() - t);
     } catch {
       result.failed++;
@@ -140,6 +140,6 @@ export async function measureAround(app: Application, queries: readonly string[]
     arrivalWaitP99: arrivalWaitQuantile(blocked, durationMs, 0.99),
     durationMs,
     keywordDoneMs,
-    chunks: app.manager.current().chunks.size,
+    chunks: app.manager.current().chunkCount,
   };
 }

@@ -92,7 +92,7 @@ async function waitUntilIndexed(app: Application, files: number, provider: Provi
     if (s.last_error !== null) throw new Error(`${s.index_dir}: ${s.last_error}`);
     // Corpus.apply works in place: a document is searchable once it is in `docs`, even while
     // its write cycle goes on embedding and publishing.
-    const allFiles = corpus.docs.size + corpus.skipped.size >= files;
+    const allFiles = corpus.documentCount + corpus.skippedCount >= files;
     if (allFiles) keywordDone ??= performance.now() - t0;
     const vectorsDone = provider === 'none' || (s.embedder_state === 'ready' && s.chunks_embedded === s.chunks);
     if (allFiles && s.pending_files === 0 && vectorsDone && keywordDone !== null) {
@@ -155,8 +155,8 @@ export async function measureEventLoop(opts: EventLoopOptions): Promise<EventLoo
   try {
     await warm.start();
     await waitUntilIndexed(warm, corpus.files, 'none', performance.now(), opts.timeoutMs);
-    queries = drawQueries(warm, corpus.uniqueTokens, opts.queries);
-    chunks = warm.manager.current().chunks.size;
+    queries = await drawQueries(warm, corpus.uniqueTokens, opts.queries);
+    chunks = warm.manager.current().chunkCount;
   } finally {
     await warm.stop();
   }

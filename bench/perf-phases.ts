@@ -2,8 +2,8 @@
  * In-process indexing phases of one fresh build, timed around the same functions the index
  * manager calls (src/indexing/*), in the order it calls them, but over the whole corpus at once
  * instead of in `index.batch_size` batches:
- *   parse+chunk  prepareChanges(…, embedder null): read, hash, parse front matter/links, chunk
- *   index        Corpus.apply: keyword segments (lunr), link graph, tables
+ *   parse+chunk  prepareBatch: read, hash, parse front matter/links, chunk (without the segment build)
+ *   index        building the segment (lunr pipeline, postings, tables) + Corpus.apply + link resolution
  *   publish      IndexStore.publish: serialise blobs, write gen-N, fsync, replace the manifest
  *   embed        the `test` embedder over chunk texts (what prepareChanges would embed): every
  *                chunk on the first run, a fixed sample afterwards (the stand-in embedder is slow
@@ -22,8 +22,11 @@ import { spaceIdOf } from '../src/embed/vector-space.js';
 import type { Corpus } from '../src/indexing/corpus.js';
 import { IndexStore } from '../src/indexing/index-store.js';
 import { createPathFilter } from '../src/indexing/path-filter.js';
-import { embeddingText, prepareChanges } from '../src/indexing/prepare.js';
+import { alignedBytes } from '../src/indexing/merge-job.js';
+import { embeddingText, prepareBatch } from '../src/indexing/prepare.js';
 import { scanDocuments } from '../src/indexing/scan.js';
+import { createSegmentBuilder } from '../src/indices/keyword.js';
+import { decodeSegment } from '../src/indices/segment-layout.js';
 import { createVectorIndex } from '../src/indices/vector.js';
 
 /** Milliseconds per phase of one build. */
@@ -88,20 +91,34 @@ export async function measureBuildPhases(
   try {
     const corpus: Corpus = store.emptyCorpus();
     const prepareOpts = { rootReal: config.docs.root, maxFileBytes: config.docs.maxFileBytes, chunking: config.chunking };
+    const builder = createSegmentBuilder();
+    let buildMs = 0;
+    const timedBuild: typeof builder = (docs) => {
+      const b = performance.now();
+      try {
+        return builder(docs);
+      } finally {
+        buildMs += performance.now() - b;
+      }
+    };
     let t = performance.now();
-    const { change } = await prepareChanges(corpus, paths, prepareOpts);
-    const parseChunk = performance.now() - t;
+    const batch = await prepareBatch(paths, new Map(), prepareOpts, timedBuild);
+    const parseChunk = performance.now() - t - buildMs;
 
     t = performance.now();
-    corpus.apply(change);
-    const index = performance.now() - t;
+    const data = batch.built ? decodeSegment(alignedBytes(batch.built.bytes), batch.built.id) : null;
+    corpus.apply(batch, data);
+    await corpus.resolvePendingLinks();
+    const index = performance.now() - t + buildMs;
 
     t = performance.now();
     await store.publish(corpus);
     const publish = performance.now() - t;
 
     const embedder = createTestEmbedder();
-    const texts = change.upserts.flatMap((u) => u.doc.chunks.map((c) => ({ id: c.id, text: embeddingText(c.headingPath, c.content) })));
+    const chunkIds = corpus.knownPaths().flatMap((p) => corpus.chunkIds(p));
+    const chunkTexts = await corpus.readChunks(chunkIds);
+    const texts = [...chunkTexts.values()].map((c) => ({ id: c.id, hash: c.hash, text: embeddingText(c.headingPath, c.content) }));
     const full = opts.vectorCache.size === 0;
     const toEmbed = full ? texts : texts.slice(0, EMBED_SAMPLE);
     t = performance.now();
@@ -129,14 +146,16 @@ export async function measureBuildPhases(
       try {
         const vCorpus = vStore.emptyCorpus();
         vCorpus.useVectorSpace(spaceIdOf(embedder), embedder.dimension);
-        for (const u of change.upserts) u.vectors = new Map(u.doc.chunks.flatMap((c) => (vectors.has(c.id) ? [[c.id, vectors.get(c.id) as Float32Array]] : [])));
-        vCorpus.apply(change);
+        vCorpus.apply(batch, data);
+        await vCorpus.resolvePendingLinks();
+        const found = new Map(texts.flatMap((x) => (vectors.has(x.id) ? [[x.id, { hash: x.hash, vector: vectors.get(x.id) as Float32Array }] as const] : [])));
+        vCorpus.addVectors(found);
         await vStore.publish(vCorpus);
       } finally {
         await vStore.close();
       }
     }
-    return { files: paths.length, chunks: corpus.chunks.size, embedded: toEmbed.length, times: { parseChunk, index, publish, embed, vector } };
+    return { files: paths.length, chunks: corpus.chunkCount, embedded: toEmbed.length, times: { parseChunk, index, publish, embed, vector } };
   } finally {
     await store.close();
   }

@@ -38,10 +38,13 @@ export async function openBenchApp(config: Config, embedder: Embedder | null): P
 }
 
 /** `count` queries: unique tokens and 2–4 word runs from random chunks of the loaded corpus. */
-export function drawQueries(app: Application, uniqueTokens: ReadonlyMap<string, string>, count: number, seed = 11): string[] {
+export async function drawQueries(app: Application, uniqueTokens: ReadonlyMap<string, string>, count: number, seed = 11): Promise<string[]> {
   const random = createRandom(seed);
   const tokens = random.shuffle([...uniqueTokens.values()]).slice(0, Math.floor(count / 2));
-  const chunks = [...app.manager.current().chunks.values()];
+  const corpus = app.manager.current();
+  // A sample of chunks is enough to draw phrases from (texts are read from disk).
+  const ids = random.shuffle(corpus.knownPaths().flatMap((p) => corpus.chunkIds(p))).slice(0, count * 4);
+  const chunks = [...(await corpus.readChunks(ids)).values()];
   const phrases: string[] = [];
   for (let guard = 0; phrases.length < count - tokens.length && guard < count * 20 && chunks.length > 0; guard++) {
     const words = random.pick(chunks).content.match(/[A-Za-z][A-Za-z'-]{2,}/g) ?? [];
@@ -92,7 +95,7 @@ export async function measureQueryLatency(opts: {
   let queries: string[];
   let keyword: LatencyFigures;
   try {
-    queries = drawQueries(keywordApp, opts.uniqueTokens, opts.queries);
+    queries = await drawQueries(keywordApp, opts.uniqueTokens, opts.queries);
     const service = createDocsService({ config: withWeights(keywordConfig, 1, 0, 0), manager: keywordApp.manager, embedding: keywordApp.embedding });
     keyword = await timeQueries(service, queries, opts.runs);
   } finally {

@@ -2,15 +2,15 @@ import picomatch from 'picomatch';
 import type { Config } from '../config/types.js';
 import { AppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
-import type { Chunk, SearchResult } from '../core/types.js';
+import type { SearchResult } from '../core/types.js';
 import { createQueryVectorCache } from '../embed/query-cache.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
-import type { Corpus } from '../indexing/corpus.js';
+import type { ChunkView, Corpus } from '../indexing/corpus.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
 import { parseDocument } from '../markdown/index.js';
 import { runHybridSearch, dedupNearDuplicates, jaccardShingles, type FusedHit } from '../search/index.js';
-import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, QueryParams, QueryStats } from '../mcp/service.js';
+import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, IndexingNotice, QueryParams, QueryStats } from '../mcp/service.js';
 import { sliceDocument } from './slice-document.js';
 
 export interface DocsServiceDeps {
@@ -18,11 +18,34 @@ export interface DocsServiceDeps {
   manager: IndexManager;
   /** Only the ready embedder and its vector space are read. */
   embedding: Pick<EmbedderRuntime, 'embedder' | 'spaceId'>;
+  /** How long a call made during start-up waits for the persisted index (default 10 s). */
+  loadWaitMs?: number;
 }
+
+const LOAD_WAIT_MS = 10_000;
 
 /** Implements the MCP tools' port over the index manager's current corpus. */
 export function createDocsService(deps: DocsServiceDeps): DocsService {
   const { config, manager, embedding } = deps;
+  const loadWaitMs = deps.loadWaitMs ?? LOAD_WAIT_MS;
+  /**
+   * The corpus to answer from: a call that arrives while the persisted generation loads waits
+   * for it (bounded), so it never answers from the empty index of a starting instance.
+   */
+  const loadedCorpus = async (): Promise<Corpus> => {
+    if (!(await manager.whenLoaded(loadWaitMs))) {
+      throw new AppError('NOT_READY', `the index is still loading after ${Math.round(loadWaitMs / 1000)} s`, {
+        hint: 'Try again in a few seconds; index_status shows the progress.',
+      });
+    }
+    return manager.current();
+  };
+  /** Set while the index is incomplete (a first build or a large change being applied). */
+  const indexingNotice = (): IndexingNotice | undefined => {
+    const p = manager.progress();
+    if (p === null || p.loading || p.filesIndexed >= p.filesTotal) return undefined;
+    return { files_indexed: p.filesIndexed, files_total: p.filesTotal };
+  };
   const onSemanticError = (err: unknown): void => manager.reportSearchError(err);
   const queryVectors = createQueryVectorCache(config.embedder.queryCacheSize);
   const embedQuery = async (query: string): Promise<Float32Array> => {
@@ -41,7 +64,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     return runHybridSearch({
       query: params.query,
       topN: candidates,
-      keyword: (q, n) => corpus.keyword.search(q, n),
+      keyword: (q, n) => corpus.search(q, n),
       // Semantic results join as soon as the embedder is ready and some chunks have vectors.
       semantic:
         manager.semanticReady() && corpus.embeddedChunks > 0
@@ -51,7 +74,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       onSemanticError: onSemanticError,
       graph: {
         neighbors: (path) => corpus.graph.neighbors(path),
-        firstChunks: (path) => corpus.docs.get(path)?.chunkIds ?? [],
+        firstChunks: (path) => corpus.chunkIds(path),
       },
       chunkDoc: (id) => corpus.chunkDoc(id),
       filter,
@@ -61,11 +84,15 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     });
   };
 
-  const toResult = (corpus: Corpus, hit: FusedHit): SearchResult | null => {
-    const chunk = corpus.chunks.get(hit.id);
+  /** Results in hit order; texts are read from disk for these chunks only. */
+  const toResults = async (corpus: Corpus, hits: readonly FusedHit[]): Promise<SearchResult[]> => {
+    const chunks = await corpus.readChunks(hits.map((h) => h.id));
+    return hits.map((h) => toResult(chunks.get(h.id), h)).filter((r): r is SearchResult => r !== null);
+  };
+  const toResult = (chunk: ChunkView | undefined, hit: FusedHit): SearchResult | null => {
     if (!chunk) return null;
     return {
-      path: chunk.docPath,
+      path: chunk.path,
       heading_path: chunk.headingPath,
       start_line: chunk.startLine,
       end_line: chunk.endLine,
@@ -77,18 +104,21 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
 
   return {
     async query(params) {
-      const corpus = manager.current();
+      const corpus = await loadedCorpus();
       const hits = await search(params, corpus, params.topN);
-      return { results: hits.slice(0, params.topN).map((h) => toResult(corpus, h)).filter((r): r is SearchResult => r !== null) };
+      const indexing = indexingNotice();
+      return { results: await toResults(corpus, hits.slice(0, params.topN)), ...(indexing ? { indexing } : {}) };
     },
 
     async queryCompressed(params: CompressedQueryParams) {
-      const corpus = manager.current();
+      const corpus = await loadedCorpus();
       const hits = await search(params, corpus, Math.max(params.topN * 3, 20));
       const minScore = params.minScore ?? 0;
       const aboveMin = hits.filter((h) => h.score >= minScore);
       const threshold = params.similarityThreshold ?? config.search.dedupThreshold;
-      const similarity = chunkSimilarity(corpus);
+      // Text similarity needs the candidates' texts: read once, for the candidates only.
+      const texts = await corpus.readChunks(aboveMin.map((h) => h.id));
+      const similarity = chunkSimilarity(corpus, texts);
       const deduped = dedupNearDuplicates(aboveMin, similarity, threshold);
       const kept = deduped.slice(0, params.topN);
       const stats: QueryStats = {
@@ -97,7 +127,8 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
         removed_below_min_score: hits.length - aboveMin.length,
         removed_duplicates: aboveMin.length - deduped.length,
       };
-      return { results: kept.map((h) => toResult(corpus, h)).filter((r): r is SearchResult => r !== null), stats };
+      const indexing = indexingNotice();
+      return { results: kept.map((h) => toResult(texts.get(h.id), h)).filter((r): r is SearchResult => r !== null), stats, ...(indexing ? { indexing } : {}) };
     },
 
     async getDocument(params: GetDocumentParams): Promise<DocumentView> {
@@ -113,8 +144,8 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
         });
       }
       const read = await readDocumentFile(config.docs.root, path, config.docs.maxFileBytes);
-      const corpus = manager.current();
-      const meta = corpus.docs.get(path);
+      const corpus = await loadedCorpus();
+      const meta = await corpus.readDocument(path);
       const parsed = meta ?? parseDocument(path, read.text, config.chunking);
       const slice = sliceDocument(read.text, parsed.headings, params);
       return {
@@ -135,14 +166,16 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     },
 
     async listDocuments(params) {
-      const corpus = manager.current();
+      const corpus = await loadedCorpus();
       const match = params.glob ? compileGlob(params.glob) : null;
       const tag = params.tag?.replace(/^#/, '').toLowerCase();
-      const documents = [...corpus.docs.values()]
+      const documents = corpus
+        .documents()
         .filter((d) => (match ? match(d.path) : true) && (tag ? d.tags.includes(tag) : true))
         .sort((a, b) => (a.path < b.path ? -1 : 1))
-        .map((d) => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunkIds.length }));
-      return { documents };
+        .map((d) => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunks }));
+      const indexing = indexingNotice();
+      return { documents, ...(indexing ? { indexing } : {}) };
     },
 
     status: () => manager.status(),
@@ -157,7 +190,7 @@ function buildFilter(corpus: Corpus, params: QueryParams): ((id: string) => bool
     const path = corpus.chunkDoc(id);
     if (match && !match(path)) return false;
     if (tags.length > 0) {
-      const docTags = corpus.docs.get(path)?.tags ?? [];
+      const docTags = corpus.tags(path);
       if (!tags.every((t) => docTags.includes(t))) return false;
     }
     return true;
@@ -175,13 +208,13 @@ function compileGlob(glob: string): (path: string) => boolean {
 }
 
 /** Cosine of stored vectors when both chunks have one, else word-shingle Jaccard of their text. */
-function chunkSimilarity(corpus: Corpus): (a: string, b: string) => number {
+function chunkSimilarity(corpus: Corpus, texts: ReadonlyMap<string, ChunkView>): (a: string, b: string) => number {
   return (a, b) => {
     const va = corpus.vector?.has(a) ? corpus.vector.getVector(a) : null;
     const vb = corpus.vector?.has(b) ? corpus.vector.getVector(b) : null;
     if (va && vb) return cosine(va, vb);
-    const ca: Chunk | undefined = corpus.chunks.get(a);
-    const cb: Chunk | undefined = corpus.chunks.get(b);
+    const ca = texts.get(a);
+    const cb = texts.get(b);
     return ca && cb ? jaccardShingles(ca.content, cb.content) : 0;
   };
 }

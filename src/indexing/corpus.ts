@@ -1,114 +1,310 @@
-import type { Chunk, DocumentMeta, FileEntry, ParsedDocument } from '../core/types.js';
-import { createKeywordIndex, type BuiltSegment, type KeywordDoc, type KeywordIndex, type KeywordIndexParams } from '../indices/keyword.js';
+import type { DocumentMeta, Link, RankedHit } from '../core/types.js';
+import { createQueryAnalyzer, createSegmentIndex, type KeywordIndexParams } from '../indices/keyword.js';
+import { aliasesOf, chunkId, parseChunkId, pathOf, tagsOf, titleOf, type FileView, type SegmentIndex } from '../indices/segment-index.js';
+import { segmentBlobName } from '../indices/segment-build.js';
+import { DOC_FLAG_SKIPPED, type SegmentData } from '../indices/segment-layout.js';
+import { checkRecord, decodeChunkRecord, decodeDocRecord, type DocRecord } from '../indices/text-blob.js';
 import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
 import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
+import { AppError, errorMessage } from '../core/errors.js';
 import { documentNames, resolveLink } from '../markdown/index.js';
+import type { PreparedBatch } from './prepare.js';
+import type { TextStore } from './text-store.js';
 
-/** A parsed file ready to be applied, with vectors for its chunks when an embedder is active. */
-export interface PreparedFile {
-  entry: FileEntry;
-  doc: ParsedDocument;
-  vectors: Map<string, Float32Array> | null;
-}
-
-/** A file that is deliberately not indexed (binary, too large…), remembered so reconcile skips it. */
-export interface SkippedFile {
+/** A chunk as queries return it (texts read from its text blob). */
+export interface ChunkView {
+  id: string;
   path: string;
-  size: number;
-  mtimeMs: number;
-  reason: string;
+  headingPath: string[];
+  startLine: number;
+  endLine: number;
+  content: string;
+  /** sha256 hex of heading path + content. */
+  hash: string;
 }
 
-export interface ChangeSet {
-  upserts: PreparedFile[];
-  deletes: string[];
-  /** Entries whose bytes are unchanged but whose mtime moved (touch, checkout). */
-  touched: FileEntry[];
-  skipped: SkippedFile[];
+/** A document's summary, from the in-memory tables (no text read). */
+export interface DocSummary {
+  path: string;
+  title: string;
+  tags: string[];
+  aliases: string[];
+  chunks: number;
+}
+
+export interface CorpusParts {
+  index: SegmentIndex;
+  graph: LinkGraph;
+  vector: { index: VectorIndex; space: string } | null;
 }
 
 /**
- * The in-memory index: file table, document metadata, chunks and the three indices.
- * `apply` is synchronous on purpose: all awaits (reading, parsing, embedding) happen before it,
- * so a query running on the event loop sees either the whole change or none of it.
+ * The in-memory index an instance serves: the segment view (tables and postings as typed-array
+ * views of the segment files; texts stay on disk, see TextStore), the link graph and the vectors.
+ * `apply` is synchronous on purpose: the awaits (reading, parsing, building the segment) happen
+ * before it, so a query running on the event loop sees the whole batch or none of it.
  */
 export class Corpus {
-  readonly files = new Map<string, FileEntry>();
-  readonly docs = new Map<string, DocumentMeta>();
-  readonly chunks = new Map<string, Chunk>();
-  readonly skipped = new Map<string, SkippedFile>();
-  readonly keyword: KeywordIndex;
-  /**
-   * Vectors of the chunks that have been embedded, in the space `vectorSpace` names. Null until
-   * an embedder is ready (it knows the dimension); chunks without a vector are embedded later.
-   */
+  readonly index: SegmentIndex;
+  readonly graph: LinkGraph;
+  /** Vectors of the chunks that have been embedded, in the space `vectorSpace` names; null until an embedder is ready. */
   vector: VectorIndex | null;
   vectorSpace: string | null;
-  readonly graph: LinkGraph;
-  /** Lower-cased names (file stem, title, aliases) → path, for wikilink resolution. */
-  private readonly names = new Map<string, string>();
+  /** Set by apply/load, cleared by the persister once written: documents whose link-graph entry changed. */
+  readonly dirty = { vectors: true, graph: new Set<string>(), allGraph: true };
+  /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
+  keepable = true;
+  private readonly analyze: (query: string) => string[];
+  /**
+   * Lower-cased names (file stem, title, aliases) → the paths answering to them, sorted, for
+   * wikilink resolution; built on first use. A name several documents claim resolves to the
+   * first path in order, whatever order the documents were indexed in.
+   */
+  private names: Map<string, string[]> | null = null;
   /**
    * Link resolution is a pure function of the answers to `hasPath(p)` and `byName(n)`. Each
-   * document's questions are recorded (`p:<path>`, `n:<name>`), so a change re-resolves only
-   * the documents that asked about a path or name whose answer may have changed.
+   * document's questions are recorded (`p:<path>`, `n:<name>`), so a change re-resolves only the
+   * documents that asked about a path or name whose answer may have changed.
    */
   private readonly linkDeps = new Map<string, Set<string>>();
   private readonly depsOf = new Map<string, string[]>();
   /** False for a loaded corpus until one full pass has recorded every document's questions. */
   private depsKnown: boolean;
-  /** Keys whose answer may have changed during the current apply. */
   private readonly changedKeys = new Set<string>();
-  /** Documents whose links still need resolving (apply with `deferLinks`; see `resolvePendingLinks`). */
+  /** Documents whose links still need resolving (see `resolvePendingLinks`). */
   private readonly linksDue = new Set<string>();
-  /** Chunk content hash → a chunk id holding that content, to reuse its vector. */
-  private readonly byHash = new Map<string, string>();
-  /** Set by apply/load, cleared by the persister once it has written them. */
-  readonly dirty = { vectors: true, shards: new Set<string>(ALL_SHARDS) };
-  /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
-  keepable = true;
-  /** Keyword segment ids already on disk, by blob name (segments are immutable: same id, same bytes). */
-  readonly persistedSegmentBlob = new Map<string, string>();
+  /** Chunk content hash → a chunk id holding a vector of that content (built on first use). */
+  private byHash: Map<string, string> | null = null;
+  /** Live chunk ids without a vector (built on first use while vectors exist). */
+  private missing: Set<string> | null = null;
 
   constructor(
     readonly keywordParams: KeywordIndexParams,
-    parts?: { keyword?: KeywordIndex; vector?: { index: VectorIndex; space: string } | null; graph?: LinkGraph },
+    readonly texts: TextStore,
+    parts?: CorpusParts,
   ) {
-    this.keyword = parts?.keyword ?? createKeywordIndex(keywordParams);
+    this.index = parts?.index ?? createSegmentIndex(keywordParams);
+    this.graph = parts?.graph ?? createLinkGraph();
     this.vector = parts?.vector?.index ?? null;
     this.vectorSpace = parts?.vector?.space ?? null;
-    this.graph = parts?.graph ?? createLinkGraph();
-    this.depsKnown = parts?.graph === undefined;
+    this.depsKnown = parts === undefined;
+    this.analyze = createQueryAnalyzer();
+  }
+
+  get documentCount(): number {
+    return this.index.liveDocs;
+  }
+
+  get chunkCount(): number {
+    return this.index.liveChunks;
+  }
+
+  get skippedCount(): number {
+    return this.index.skippedFiles;
+  }
+
+  /** BM25F keyword hits, best first. */
+  search(query: string, limit: number): RankedHit[] {
+    return this.index.search(this.analyze(query), limit);
+  }
+
+  /** File-table entry of a document or skipped file. */
+  file(path: string): FileView | undefined {
+    return this.index.file(path);
+  }
+
+  /** Every path the file table knows (documents and skipped files). */
+  knownPaths(): string[] {
+    return [...this.index.paths()];
+  }
+
+  hasDocument(path: string): boolean {
+    const f = this.index.file(path);
+    return f !== undefined && !f.skipped;
+  }
+
+  /** Path of the document a chunk belongs to. */
+  chunkDoc(id: string): string {
+    return parseChunkId(id)?.path ?? id;
+  }
+
+  /** Chunk ids of a document, in order. */
+  chunkIds(path: string): string[] {
+    const f = this.index.file(path);
+    if (f === undefined) return [];
+    return Array.from({ length: f.chunks }, (_, i) => chunkId(path, i));
+  }
+
+  summary(path: string): DocSummary | null {
+    const at = this.index.get(path);
+    if (at === undefined) return null;
+    const { data } = at.seg;
+    if (this.index.file(path)?.skipped) return null;
+    return { path, title: titleOf(data, at.doc), tags: tagsOf(data, at.doc), aliases: aliasesOf(data, at.doc), chunks: data.docChunks[at.doc] as number };
+  }
+
+  tags(path: string): string[] {
+    const at = this.index.get(path);
+    return at === undefined ? [] : tagsOf(at.seg.data, at.doc);
+  }
+
+  /** Every indexed document (not skipped files), unsorted. */
+  documents(): DocSummary[] {
+    const out: DocSummary[] = [];
+    for (const path of this.index.paths()) {
+      const s = this.summary(path);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /** sha256 hex of a live chunk's heading path + content, or undefined. */
+  chunkHash(id: string): string | undefined {
+    const at = this.index.chunk(id);
+    if (at === undefined) return undefined;
+    return Buffer.from(at.seg.data.chunkHash.buffer, at.seg.data.chunkHash.byteOffset + 32 * at.chunk, 32).toString('hex');
+  }
+
+  /** Reads the chunks (those still live) from their text blobs; ids that are not live are left out. */
+  async readChunks(ids: readonly string[]): Promise<Map<string, ChunkView>> {
+    const out = new Map<string, ChunkView>();
+    await Promise.all(
+      [...new Set(ids)].map(async (id) => {
+        const at = this.index.chunk(id);
+        if (at === undefined) return;
+        const { data } = at.seg;
+        const c = at.chunk;
+        const name = data.info.texts[data.chunkText[c] as number] as string;
+        const bytes = await this.texts.read(name, data.chunkOffset[c] as number, data.chunkLength[c] as number);
+        const record = decodeRecord(bytes, data.chunkCrc[c] as number, `chunk ${id}`, name, decodeChunkRecord);
+        out.set(id, {
+          id,
+          path: this.chunkDoc(id),
+          headingPath: record.headingPath,
+          startLine: data.chunkStart[c] as number,
+          endLine: data.chunkEnd[c] as number,
+          content: record.content,
+          hash: Buffer.from(data.chunkHash.buffer, data.chunkHash.byteOffset + 32 * c, 32).toString('hex'),
+        });
+      }),
+    );
+    return out;
+  }
+
+  /** A document's metadata (title and tags from the tables; headings, links, warnings from its text blob). */
+  async readDocument(path: string): Promise<DocumentMeta | null> {
+    const at = this.index.get(path);
+    if (at === undefined || this.index.file(path)?.skipped) return null;
+    const record = await this.readDocRecord(at.seg.data, at.doc, path);
+    return this.metaOf(at.seg.data, at.doc, path, record);
+  }
+
+  resolveTarget(fromPath: string, link: Link): string | null {
+    const names = this.nameTable();
+    return resolveLink(fromPath, link, { hasPath: (p) => this.hasDocument(p), byName: (n) => names.get(n)?.[0] });
+  }
+
+  // --- writing -------------------------------------------------------------------------------
+
+  /**
+   * Applies a prepared batch whose segment (`data`, opened from `batch.built`) holds the new
+   * copies: deletions, stamps, the segment, and the vectors its chunks can reuse. Links of the
+   * documents concerned are resolved by `resolvePendingLinks`, which the caller awaits before
+   * publishing; meanwhile queries see the previous (or no) link edges of those documents.
+   */
+  apply(batch: Pick<PreparedBatch, 'deletes' | 'touched'> & { built: { text: { name: string; bytes: Uint8Array } | null } | null }, data: SegmentData | null): void {
+    for (const path of batch.deletes) this.removePath(path);
+    for (const t of batch.touched) this.index.stamp(t.path, t.size, t.mtimeMs);
+    if (data === null) {
+      this.relink();
+      return;
+    }
+    const text = batch.built?.text;
+    if (text) this.texts.put(text.name, text.bytes);
+    // What each path had before: stale vectors are dropped, changed names re-resolve links.
+    const oldNames = new Map<string, string[]>();
+    for (let doc = 0; doc < data.docCount; doc++) {
+      const path = pathOf(data, doc);
+      const before = this.index.get(path);
+      if (before === undefined || this.index.file(path)?.skipped) this.changedKeys.add(`p:${path}`);
+      if (before !== undefined) oldNames.set(path, this.forgetDocument(path, before.seg.data, before.doc, data, doc));
+    }
+    this.index.add(data);
+    for (let doc = 0; doc < data.docCount; doc++) {
+      const path = pathOf(data, doc);
+      const before = oldNames.get(path) ?? [];
+      if (this.index.file(path)?.skipped) {
+        for (const n of before) this.changedKeys.add(`n:${n}`);
+        this.unclaimNames(path, before);
+        this.changedKeys.add(`p:${path}`);
+        this.setDeps(path, []);
+        this.graph.removeDocument(path);
+        this.markGraph(path);
+        continue;
+      }
+      const names = documentNames({ path, title: titleOf(data, doc), aliases: aliasesOf(data, doc) });
+      if (!sameList(before, names)) {
+        for (const n of [...before, ...names]) this.changedKeys.add(`n:${n}`);
+        this.unclaimNames(path, before);
+        this.claimNames(path, names);
+      }
+      this.linksDue.add(path);
+      this.addChunksOf(data, doc, path);
+    }
+    this.relink();
+  }
+
+  /** Resolves the links apply left due, reading the documents' link lists (the new ones are in memory). */
+  async resolvePendingLinks(): Promise<void> {
+    if (!this.depsKnown && this.changedKeys.size > 0) {
+      for (const path of this.index.paths()) this.linksDue.add(path);
+      this.depsKnown = true;
+    }
+    this.changedKeys.clear();
+    while (this.linksDue.size > 0) {
+      const due = [...this.linksDue].slice(0, 256);
+      const links = await Promise.all(due.map(async (path) => [path, await this.linksOfDocument(path)] as const));
+      for (const [path, list] of links) {
+        this.linksDue.delete(path);
+        if (list !== null) this.resolveLinksOf(path, list);
+      }
+    }
   }
 
   /**
    * Makes sure vectors of `space` with `dimension` can be added. Vectors of another space or
-   * dimension are stale: they are all dropped (and re-embedded), never mixed. Returns true
-   * when it dropped some.
+   * dimension are stale: they are all dropped (and re-embedded), never mixed. True when it dropped some.
    */
   useVectorSpace(space: string, dimension: number): boolean {
     if (this.vector !== null && this.vectorSpace === space && this.vector.dimension === dimension) return false;
     const dropped = this.vector !== null && this.vector.size > 0;
-    this.vector = createVectorIndex({ dimension, initialCapacity: Math.max(1024, this.chunks.size) });
+    this.vector = createVectorIndex({ dimension, initialCapacity: Math.max(1024, this.chunkCount) });
     this.vectorSpace = space;
     this.dirty.vectors = true;
+    this.byHash = null;
+    this.missing = null;
     return dropped;
-  }
-
-  /** Up to `limit` chunks that have no vector yet, in a stable order. */
-  chunksWithoutVector(limit: number): Chunk[] {
-    const out: Chunk[] = [];
-    if (this.vector === null) return out;
-    for (const chunk of this.chunks.values()) {
-      if (this.vector.has(chunk.id)) continue;
-      out.push(chunk);
-      if (out.length >= limit) break;
-    }
-    return out;
   }
 
   /** Chunks that have a vector (0 while no embedder has been ready). */
   get embeddedChunks(): number {
     return this.vector?.size ?? 0;
+  }
+
+  /** Up to `limit` live chunks without a vector yet: ids and content hashes. */
+  chunksWithoutVector(limit: number): { id: string; hash: string }[] {
+    if (this.vector === null) return [];
+    const out: { id: string; hash: string }[] = [];
+    for (const id of this.missingIds()) {
+      const hash = this.chunkHash(id);
+      if (hash === undefined || this.vector.has(id)) {
+        this.missing?.delete(id);
+        continue;
+      }
+      out.push({ id, hash });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Adds vectors computed in the background for chunks that are still current. Synchronous, like apply. */
@@ -117,215 +313,229 @@ export class Corpus {
     let added = 0;
     for (const [id, v] of vectors) {
       // The chunk may have changed or gone while it was being embedded: its vector would be stale.
-      if (this.chunks.get(id)?.hash !== v.hash) continue;
+      if (this.chunkHash(id) !== v.hash) continue;
       this.vector.add(id, v.vector);
-      // Identical content elsewhere (not yet embedded) now finds this vector to reuse.
-      this.byHash.set(v.hash, id);
+      this.hashTable().set(v.hash, id);
+      this.missing?.delete(id);
       added++;
     }
     if (added > 0) this.dirty.vectors = true;
     return added;
   }
 
-  /** Vector of an existing chunk with identical content, if any (saves re-embedding). */
+  /** Vector of a live chunk with identical content, if any (saves re-embedding). */
   reusableVector(hash: string): Float32Array | null {
     if (this.vector === null) return null;
-    const id = this.byHash.get(hash);
+    const id = this.hashTable().get(hash);
     if (id === undefined || !this.vector.has(id)) return null;
     return this.vector.getVector(id) ?? null;
   }
 
-  /**
-   * `keywordSegment`: the keyword segment of `keywordDocsOf(change)`, built elsewhere (a worker)
-   * so that apply does not build it here.
-   */
-  apply(change: ChangeSet, opts: { keywordSegment?: BuiltSegment; deferLinks?: boolean } = {}): void {
-    const removedChunkIds: string[] = [];
-    for (const path of change.deletes) removedChunkIds.push(...this.removeDocument(path));
-    for (const t of change.touched) {
-      const entry = this.files.get(t.path);
-      if (entry) this.files.set(t.path, { ...entry, size: t.size, mtimeMs: t.mtimeMs });
-      this.dirty.shards.add(shardOf(t.path));
+  /** Blob names of everything the corpus needs on disk: its segments and their text blobs. */
+  blobNames(): { segments: Map<string, SegmentData>; texts: Set<string> } {
+    const segments = new Map<string, SegmentData>();
+    const texts = new Set<string>();
+    for (const seg of this.index.segments) {
+      segments.set(segmentBlobName(seg.data.id), seg.data);
+      for (const name of seg.data.info.texts) texts.add(name);
     }
-    for (const s of change.skipped) {
-      removedChunkIds.push(...this.removeDocument(s.path));
-      this.skipped.set(s.path, s);
-      this.dirty.shards.add(shardOf(s.path));
-    }
-    for (const prepared of change.upserts) {
-      const { doc, entry } = prepared;
-      const previous = this.docs.get(doc.path);
-      if (this.skipped.delete(doc.path)) this.dirty.shards.add(shardOf(doc.path));
-      if (!previous) this.changedKeys.add(`p:${doc.path}`);
-      if (previous) {
-        this.forgetNames(previous);
-        const keep = new Set(doc.chunks.map((c) => c.id));
-        for (const id of previous.chunkIds) {
-          if (!keep.has(id)) {
-            removedChunkIds.push(id);
-            this.forgetChunk(id);
-          }
-        }
-      }
-      const meta: DocumentMeta = {
-        path: doc.path,
-        title: doc.title,
-        tags: doc.tags,
-        aliases: doc.aliases,
-        headings: doc.headings,
-        links: doc.links,
-        chunkIds: doc.chunks.map((c) => c.id),
-        warnings: doc.warnings,
-      };
-      this.docs.set(doc.path, meta);
-      this.files.set(doc.path, { ...entry, chunkIds: meta.chunkIds });
-      this.rememberNames(meta);
-      const names = documentNames(meta);
-      const before = previous ? documentNames(previous) : [];
-      if (names.length !== before.length || names.some((n, i) => n !== before[i])) for (const n of [...before, ...names]) this.changedKeys.add(`n:${n}`);
-      this.dirty.shards.add(shardOf(doc.path));
-      for (const chunk of doc.chunks) {
-        const old = this.chunks.get(chunk.id);
-        if (old && this.byHash.get(old.hash) === chunk.id) this.byHash.delete(old.hash);
-        this.chunks.set(chunk.id, chunk);
-        const vec = prepared.vectors?.get(chunk.id);
-        // Keep pointing at a chunk whose vector can be reused, if there is one.
-        const holder = this.byHash.get(chunk.hash);
-        if (holder === undefined || vec || !this.vector?.has(holder)) this.byHash.set(chunk.hash, chunk.id);
-        if (this.vector && vec) this.vector.add(chunk.id, vec);
-        // No new vector (no embedder yet): an old vector of different content would be stale.
-        else if (this.vector && old && old.hash !== chunk.hash) this.vector.remove(chunk.id);
-      }
-    }
-    if (removedChunkIds.length > 0) {
-      this.keyword.remove(removedChunkIds);
-      if (this.vector) for (const id of removedChunkIds) this.vector.remove(id);
-    }
-    const keywordDocs = keywordDocsOf(change);
-    if (keywordDocs.length > 0) this.keyword.upsert(keywordDocs, opts.keywordSegment);
-    // Unless merges are deferred (the index manager runs them in a worker), upsert/remove merge
-    // segments themselves (amortised O(log n) per doc); a full compaction is only due when
-    // masked copies dominate.
-    if (this.keyword.needsCompaction()) this.keyword.compact();
-    this.relink(change.upserts.map((u) => u.entry.path));
-    if (!opts.deferLinks) this.resolveDueLinks(Number.POSITIVE_INFINITY);
-    if (this.vector && (removedChunkIds.length > 0 || change.upserts.length > 0)) this.dirty.vectors = true;
+    return { segments, texts };
   }
 
   /** Called once everything is on disk: only later changes make blobs dirty again. */
   markClean(): void {
     this.dirty.vectors = false;
-    this.dirty.shards.clear();
+    this.dirty.graph.clear();
+    this.dirty.allGraph = false;
     this.keepable = true;
-    this.persistedSegmentBlob.clear();
-    for (const id of this.keyword.segmentIds()) this.persistedSegmentBlob.set(keywordSegmentBlob(id), id);
   }
 
-  /** Path of the document a chunk belongs to. */
-  chunkDoc(id: string): string {
-    return this.chunks.get(id)?.docPath ?? id.slice(0, id.lastIndexOf('#'));
-  }
+  // --- internals -----------------------------------------------------------------------------
 
-  /** Rebuilds name lookup and hash map after loading from disk. */
-  rebuildDerived(): void {
-    this.names.clear();
-    this.byHash.clear();
-    for (const meta of this.docs.values()) this.rememberNames(meta);
-    for (const chunk of this.chunks.values()) {
-      const holder = this.byHash.get(chunk.hash);
-      if (holder === undefined || (this.vector?.has(chunk.id) && !this.vector.has(holder))) this.byHash.set(chunk.hash, chunk.id);
-    }
-  }
-
-  resolveTarget(fromPath: string, link: DocumentMeta['links'][number]): string | null {
-    return resolveLink(fromPath, link, {
-      hasPath: (p) => this.docs.has(p),
-      byName: (n) => this.names.get(n),
-    });
-  }
-
-  private removeDocument(path: string): string[] {
-    const meta = this.docs.get(path);
-    this.files.delete(path);
-    if (!meta) return [];
-    this.docs.delete(path);
+  private removePath(path: string): void {
+    const at = this.index.get(path);
+    if (at === undefined) return;
+    const names = this.forgetDocument(path, at.seg.data, at.doc, null, 0);
+    for (const n of names) this.changedKeys.add(`n:${n}`);
+    this.unclaimNames(path, names);
+    this.index.remove(path);
     this.changedKeys.add(`p:${path}`);
-    for (const n of documentNames(meta)) this.changedKeys.add(`n:${n}`);
     this.setDeps(path, []);
-    this.forgetNames(meta);
-    for (const id of meta.chunkIds) this.forgetChunk(id);
     this.graph.removeDocument(path);
-    this.dirty.shards.add(shardOf(path));
-    return meta.chunkIds;
+    this.markGraph(path);
   }
 
-  private forgetChunk(id: string): void {
-    const chunk = this.chunks.get(id);
-    if (!chunk) return;
-    this.chunks.delete(id);
-    if (this.byHash.get(chunk.hash) === id) this.byHash.delete(chunk.hash);
+  /** Drops the vectors of an old copy's chunks whose content changes; returns the names it answered to. */
+  private forgetDocument(path: string, old: SegmentData, oldDoc: number, next: SegmentData | null, nextDoc: number): string[] {
+    const oldSkipped = ((old.docFlags[oldDoc] as number) & DOC_FLAG_SKIPPED) !== 0;
+    const names = oldSkipped ? [] : documentNames({ path, title: titleOf(old, oldDoc), aliases: aliasesOf(old, oldDoc) });
+    const first = old.docFirstChunk[oldDoc] as number;
+    const n = old.docChunks[oldDoc] as number;
+    const nextFirst = next ? (next.docFirstChunk[nextDoc] as number) : 0;
+    const nextN = next ? (next.docChunks[nextDoc] as number) : 0;
+    for (let k = 0; k < n; k++) {
+      const id = chunkId(path, k);
+      const hash = hashAt(old, first + k);
+      if (this.byHash?.get(hash) === id) this.byHash.delete(hash);
+      this.missing?.delete(id);
+      // Same ordinal, same content: the vector stays valid for the new copy.
+      if (k < nextN && next !== null && hashAt(next, nextFirst + k) === hash) continue;
+      if (this.vector?.remove(id)) this.dirty.vectors = true;
+    }
+    return names;
   }
 
-  private rememberNames(meta: DocumentMeta): void {
-    for (const name of documentNames(meta)) if (!this.names.has(name)) this.names.set(name, meta.path);
+  private addChunksOf(data: SegmentData, doc: number, path: string): void {
+    const first = data.docFirstChunk[doc] as number;
+    const n = data.docChunks[doc] as number;
+    for (let k = 0; k < n; k++) {
+      const id = chunkId(path, k);
+      const hash = hashAt(data, first + k);
+      if (this.vector === null) continue;
+      if (this.vector.has(id)) {
+        this.hashTable().set(hash, id);
+        continue;
+      }
+      const reused = this.reusableVector(hash);
+      if (reused) {
+        this.vector.add(id, reused);
+        this.dirty.vectors = true;
+        this.reusedVectors++;
+      } else this.missing?.add(id);
+    }
   }
 
-  private forgetNames(meta: DocumentMeta): void {
-    for (const name of documentNames(meta)) if (this.names.get(name) === meta.path) this.names.delete(name);
+  /** Vectors reused for new chunks by apply since the counter was read (see `takeReused`). */
+  private reusedVectors = 0;
+
+  takeReused(): number {
+    const n = this.reusedVectors;
+    this.reusedVectors = 0;
+    return n;
   }
 
-  /** Re-resolves the links of `upserted` and of every document whose questions changed answer. */
-  /**
-   * Resolves the links apply left due (`deferLinks`), yielding to the event loop every `sliceMs`:
-   * on a large batch this is the longest synchronous step. Meanwhile queries see the documents
-   * with their previous (or no) link edges; the caller awaits this before publishing.
-   */
-  async resolvePendingLinks(sliceMs = 10): Promise<void> {
-    while (!this.resolveDueLinks(sliceMs)) await new Promise((resolve) => setImmediate(resolve));
+  private missingIds(): Set<string> {
+    if (this.missing === null) {
+      this.missing = new Set();
+      for (const path of this.index.paths()) for (const id of this.chunkIds(path)) if (!this.vector?.has(id)) this.missing.add(id);
+    }
+    return this.missing;
   }
 
-  /** Marks `upserted` and every document whose link questions changed answer as due. */
-  private relink(upserted: readonly string[]): void {
-    const changed = [...this.changedKeys];
+  private hashTable(): Map<string, string> {
+    if (this.byHash === null) {
+      this.byHash = new Map();
+      if (this.vector !== null) {
+        for (const id of this.vector.ids()) {
+          const hash = this.chunkHash(id);
+          if (hash !== undefined) this.byHash.set(hash, id);
+        }
+      }
+    }
+    return this.byHash;
+  }
+
+  private nameTable(): Map<string, string[]> {
+    if (this.names === null) {
+      const names = new Map<string, string[]>();
+      for (const path of [...this.index.paths()].sort()) {
+        const s = this.summary(path);
+        if (s === null) continue;
+        for (const n of documentNames(s)) {
+          const claims = names.get(n);
+          if (claims === undefined) names.set(n, [path]);
+          else if (claims.at(-1) !== path) claims.push(path);
+        }
+      }
+      this.names = names;
+    }
+    return this.names;
+  }
+
+  private claimNames(path: string, names: readonly string[]): void {
+    if (this.names === null) return;
+    for (const n of names) {
+      const claims = this.names.get(n);
+      if (claims === undefined) this.names.set(n, [path]);
+      else if (!claims.includes(path)) {
+        claims.push(path);
+        claims.sort();
+      }
+    }
+  }
+
+  private unclaimNames(path: string, names: readonly string[]): void {
+    if (this.names === null) return;
+    for (const n of names) {
+      const claims = this.names.get(n);
+      const at = claims?.indexOf(path) ?? -1;
+      if (claims === undefined || at < 0) continue;
+      claims.splice(at, 1);
+      if (claims.length === 0) this.names.delete(n);
+    }
+  }
+
+  private markGraph(path: string): void {
+    this.dirty.graph.add(path);
+  }
+
+  private metaOf(data: SegmentData, doc: number, path: string, record: DocRecord): DocumentMeta {
+    return {
+      path,
+      title: titleOf(data, doc),
+      tags: tagsOf(data, doc),
+      aliases: aliasesOf(data, doc),
+      headings: record.headings,
+      links: record.links,
+      chunkIds: this.chunkIds(path),
+      warnings: record.warnings,
+    };
+  }
+
+  private async readDocRecord(data: SegmentData, doc: number, path: string): Promise<DocRecord> {
+    const name = data.info.texts[data.docMetaText[doc] as number] as string;
+    const offset = data.docMetaOffset[doc] as number;
+    const length = data.docMetaLength[doc] as number;
+    const bytes = this.texts.readMemory(name, offset, length) ?? (await this.texts.read(name, offset, length));
+    return decodeRecord(bytes, data.docMetaCrc[doc] as number, `metadata of ${path}`, name, decodeDocRecord);
+  }
+
+  private async linksOfDocument(path: string): Promise<Link[] | null> {
+    const at = this.index.get(path);
+    if (at === undefined || this.index.file(path)?.skipped) return null;
+    return (await this.readDocRecord(at.seg.data, at.doc, path)).links;
+  }
+
+  /** Marks every document whose link questions changed answer as due. */
+  private relink(): void {
+    if (!this.depsKnown) return;
+    for (const key of this.changedKeys) for (const path of this.linkDeps.get(key) ?? []) this.linksDue.add(path);
     this.changedKeys.clear();
-    if (changed.length > 0 && !this.depsKnown) {
-      for (const path of this.docs.keys()) this.linksDue.add(path);
-      this.depsKnown = true;
-      return;
-    }
-    for (const path of upserted) this.linksDue.add(path);
-    for (const key of changed) for (const path of this.linkDeps.get(key) ?? []) this.linksDue.add(path);
   }
 
-  /** Resolves due links for up to `budgetMs`; true when none are left. */
-  private resolveDueLinks(budgetMs: number): boolean {
-    const start = performance.now();
-    for (const path of this.linksDue) {
-      this.linksDue.delete(path);
-      this.resolveLinksOf(path);
-      if (performance.now() - start >= budgetMs) return this.linksDue.size === 0;
-    }
-    return true;
-  }
-
-  private resolveLinksOf(path: string): void {
-    const meta = this.docs.get(path);
-    if (!meta) return;
+  private resolveLinksOf(path: string, links: readonly Link[]): void {
     const asked = new Set<string>();
+    const names = this.nameTable();
     const lookup = {
-      hasPath: (p: string) => (asked.add(`p:${p}`), this.docs.has(p)),
-      byName: (n: string) => (asked.add(`n:${n}`), this.names.get(n)),
+      hasPath: (p: string) => (asked.add(`p:${p}`), this.hasDocument(p)),
+      byName: (n: string) => (asked.add(`n:${n}`), names.get(n)?.[0]),
     };
     const resolved = new Set<string>();
     const unresolved = new Set<string>();
-    for (const link of meta.links) {
+    for (const link of links) {
       if (/^[a-z][a-z0-9+.-]*:/i.test(link.target) && link.kind !== 'wiki') continue;
       const target = resolveLink(path, link, lookup);
       if (target === null) {
         if (link.target !== '') unresolved.add(link.target);
       } else if (target !== path) resolved.add(target);
     }
-    this.graph.setDocument(path, [...resolved], [...unresolved]);
+    const before = this.graph.linksOf(path);
+    const targets = [...resolved].sort();
+    const missing = [...unresolved].sort();
+    if (before === null || !sameList(before.targets, targets) || !sameList(before.unresolved, missing)) {
+      this.graph.setDocument(path, targets, missing);
+      this.markGraph(path);
+    }
     this.setDeps(path, [...asked]);
   }
 
@@ -345,31 +555,22 @@ export class Corpus {
   }
 }
 
-/** What the keyword index holds for the chunks a change upserts. */
-export function keywordDocsOf(change: ChangeSet): KeywordDoc[] {
-  const docs: KeywordDoc[] = [];
-  for (const { doc } of change.upserts) {
-    const headingsText = doc.headings.map((h) => h.text).join('\n');
-    for (const chunk of doc.chunks) {
-      docs.push({ id: chunk.id, title: doc.title, headings: chunk.headingPath.join(' \n ') || headingsText, body: chunk.content });
-    }
+function hashAt(data: SegmentData, chunk: number): string {
+  return Buffer.from(data.chunkHash.buffer, data.chunkHash.byteOffset + 32 * chunk, 32).toString('hex');
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function decodeRecord<T>(bytes: Uint8Array, crc: number, what: string, blob: string, decode: (b: Uint8Array) => T): T {
+  try {
+    checkRecord(bytes, crc, what);
+    return decode(bytes);
+  } catch (err) {
+    throw new AppError('INDEX_CORRUPT', `${what} in text blob ${blob} is damaged: ${errorMessage(err)}`, {
+      hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)',
+      cause: err,
+    });
   }
-  return docs;
-}
-
-/** Blob name of a keyword segment: named by its content id, so an unchanged segment keeps its blob. */
-export function keywordSegmentBlob(segmentId: string): string {
-  return `keyword-seg-${segmentId.slice(0, 32)}.json`;
-}
-
-/**
- * The file table and the chunks are persisted in shards keyed by document path, so an edit
- * rewrites one shard of each instead of the whole table.
- */
-export const SHARDS = 32;
-const ALL_SHARDS = Array.from({ length: SHARDS }, (_, i) => i.toString(16));
-export function shardOf(path: string): string {
-  let h = 0;
-  for (let i = 0; i < path.length; i++) h = (h * 31 + path.charCodeAt(i)) >>> 0;
-  return (h % SHARDS).toString(16);
 }

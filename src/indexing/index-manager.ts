@@ -7,8 +7,12 @@ import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { Logger } from '../app/logger.js';
 import type { Corpus } from './corpus.js';
 import { ManifestFollower } from './follower.js';
-import { KeywordMaintenance } from './keyword-maintenance.js';
-import { prepareChanges } from './prepare.js';
+import { createSegmentBuilder } from '../indices/keyword.js';
+import { decodeSegment } from '../indices/segment-layout.js';
+import { createIndexWorkers, type IndexWorkers } from './index-workers.js';
+import { alignedBytes } from './merge-job.js';
+import { prepareBatch, type KnownFile, type PreparedBatch, type PrepareOptions } from './prepare.js';
+import { SegmentMaintenance } from './segment-maintenance.js';
 import { createPathFilter, type PathFilter } from './path-filter.js';
 import { scanDocuments } from './scan.js';
 import { IndexStore, type StoreLoadResult } from './index-store.js';
@@ -24,8 +28,16 @@ export interface IndexManagerOptions {
   followIntervalMs?: number;
   /** Ignore the persisted generation and rebuild from the files. */
   rebuild?: boolean;
-  /** Build keyword segments and merges on the main thread instead of a worker (tests, benchmarks). */
+  /** Read, parse and build segments and merges on the main thread instead of index workers (tests, benchmarks). */
   keywordOnMainThread?: boolean;
+}
+
+/** How far the current indexing run is: files the index holds, of those it will hold. */
+export interface IndexingProgress {
+  filesIndexed: number;
+  filesTotal: number;
+  /** True while the first load of the persisted generation is still running. */
+  loading: boolean;
 }
 
 const MAX_WARNINGS = 50;
@@ -60,16 +72,24 @@ export class IndexManager {
   private configProblem: string | null = null;
   private idleWaiters: (() => void)[] = [];
   readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0 };
-  private readonly keywordWork: KeywordMaintenance;
+  private readonly workers: IndexWorkers | null;
+  private readonly maintenance: SegmentMaintenance;
+  /** Builds segments on the main thread when there are no workers (built on first use). */
+  private mainBuilder: ReturnType<typeof createSegmentBuilder> | null = null;
   private readonly follower: ManifestFollower;
+  /** Paths of the batches the current write cycle is applying. */
+  private readonly applying = new Set<string>();
+  private loaded = false;
+  private loadedWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: IndexManagerOptions) {
     const { config } = opts;
     // loadConfig already adds an index dir inside the docs root to docs.exclude.
     this.filter = createPathFilter(config.docs);
     this.store = new IndexStore({ config, vectorSpace: opts.embedding.spaceId, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
-    this.keywordWork = new KeywordMaintenance(opts.logger, opts.keywordOnMainThread ?? false);
-    this.corpus = this.keywordWork.adopt(this.store.emptyCorpus());
+    this.workers = opts.keywordOnMainThread ? null : createIndexWorkers();
+    this.maintenance = new SegmentMaintenance(opts.logger, this.workers);
+    this.corpus = this.store.emptyCorpus();
     this.follower = new ManifestFollower({
       indexDir: config.index.dir,
       intervalMs: opts.followIntervalMs ?? 500,
@@ -91,10 +111,52 @@ export class IndexManager {
 
   /** Opens the index dir and loads the persisted generation, falling back or rebuilding if needed. */
   async open(): Promise<void> {
-    const loaded = await this.store.open();
-    this.absorbLoad(loaded, true);
+    try {
+      const loaded = await this.store.open();
+      this.absorbLoad(loaded, true);
+    } finally {
+      this.loaded = true;
+      const waiters = this.loadedWaiters;
+      this.loadedWaiters = [];
+      for (const w of waiters) w();
+    }
     this.state = 'indexing';
     if (this.store.persistent) this.follower.start();
+  }
+
+  /**
+   * Resolves true once the persisted generation is loaded (or found absent), false after
+   * `timeoutMs`: a query that arrives during start-up waits for the index instead of answering
+   * from an empty one.
+   */
+  whenLoaded(timeoutMs: number): Promise<boolean> {
+    if (this.loaded) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.loadedWaiters = this.loadedWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      this.loadedWaiters.push(done);
+    });
+  }
+
+  /**
+   * How far indexing is, or null when the index is complete (nothing queued or being applied).
+   * Files the index already holds count as indexed; queued files it does not hold yet are what
+   * is missing from answers.
+   */
+  progress(): IndexingProgress | null {
+    if (!this.loaded) return { filesIndexed: 0, filesTotal: 0, loading: true };
+    if (this.pending.size + this.applying.size === 0 && this.state !== 'loading') return null;
+    let missing = 0;
+    for (const p of this.pending) if (this.corpus.file(p) === undefined) missing++;
+    for (const p of this.applying) if (!this.pending.has(p) && this.corpus.file(p) === undefined) missing++;
+    const indexed = this.corpus.documentCount + this.corpus.skippedCount;
+    return { filesIndexed: indexed, filesTotal: indexed + missing, loading: false };
   }
 
   /** For `status`: load what is persisted and report it, without indexing. */
@@ -113,12 +175,11 @@ export class IndexManager {
     const changed: string[] = [];
     for (const f of files) {
       seen.add(f.path);
-      const known = this.corpus.files.get(f.path) ?? this.corpus.skipped.get(f.path);
+      const known = this.corpus.file(f.path);
       if (known && known.size === f.size && known.mtimeMs === f.mtimeMs) this.counters.filesUnchanged++;
       else changed.push(f.path);
     }
-    for (const path of this.corpus.files.keys()) if (!seen.has(path)) changed.push(path);
-    for (const path of this.corpus.skipped.keys()) if (!seen.has(path)) changed.push(path);
+    for (const path of this.corpus.knownPaths()) if (!seen.has(path)) changed.push(path);
     this.enqueue(changed);
     // Chunks persisted without vectors (the model was not ready then) are embedded now.
     if (this.vectorsDue()) this.kick();
@@ -171,8 +232,8 @@ export class IndexManager {
     const warnings = [...(this.configProblem ? [this.configProblem] : []), ...(degraded ? [degraded] : []), ...(embProblem ? [embProblem] : []), ...this.generalWarnings, ...[...this.fileWarnings.entries()].map(([p, m]) => (m.startsWith(p) ? m : `${p}: ${m}`))];
     return {
       state: this.publicState(embDegraded),
-      documents: this.corpus.docs.size,
-      chunks: this.corpus.chunks.size,
+      documents: this.corpus.documentCount,
+      chunks: this.corpus.chunkCount,
       generation: this.store.generation,
       pending_files: this.pending.size + this.inFlight,
       embedder: emb.summary,
@@ -209,7 +270,7 @@ export class IndexManager {
     this.follower.stop();
     this.pending.clear();
     await this.draining?.catch(() => undefined);
-    await this.keywordWork.close();
+    await this.workers?.close();
     await this.store.close();
     this.markIdle();
   }
@@ -242,9 +303,9 @@ export class IndexManager {
 
   /** Chunks lack vectors and an embedder is ready to compute them. */
   private vectorsDue(): boolean {
-    if (this.opts.embedding.embedder === null || this.corpus.chunks.size === 0) return false;
+    if (this.opts.embedding.embedder === null || this.corpus.chunkCount === 0) return false;
     if (!this.semanticReady()) return true;
-    return this.corpus.embeddedChunks < this.corpus.chunks.size || this.corpus.chunksWithoutVector(1).length > 0;
+    return this.corpus.embeddedChunks < this.corpus.chunkCount || this.corpus.chunksWithoutVector(1).length > 0;
   }
 
   /**
@@ -324,29 +385,30 @@ export class IndexManager {
       return false;
     }
     this.lockWaitSince = null;
-    const batch = this.takeBatch();
-    this.inFlight = batch.length;
+    const taken = this.takeBatch();
+    for (const p of taken) this.applying.add(p);
+    this.inFlight = taken.length;
     try {
       const newer = await this.store.loadNewer();
       if (newer) this.absorbLoad(newer);
-      const paths = await this.expandDirectories(batch);
+      const paths = await this.expandDirectories(taken);
       this.syncVectorSpace();
-      const { change, stats } = await prepareChanges(this.corpus, paths, {
-        rootReal: this.opts.config.docs.root,
-        maxFileBytes: this.opts.config.docs.maxFileBytes,
-        chunking: this.opts.config.chunking,
+      // Up to one batch per index worker is read, parsed and built at once (the batches hold
+      // different paths, so each compares against the same corpus); they apply in order.
+      const size = this.opts.config.index.batchSize;
+      const batches: string[][] = [];
+      for (let i = 0; i < paths.length; i += size) batches.push(paths.slice(i, i + size));
+      const slots = this.workers?.size ?? 1;
+      for (const rest of batches.splice(slots)) for (const p of rest) this.pending.add(p);
+      for (const batch of batches) for (const p of batch) this.applying.add(p);
+      const prepared = await Promise.all(batches.map((batch) => this.prepare(batch)));
+      let changed = false;
+      prepared.forEach((batch, i) => {
+        changed = this.applyPrepared(batch, batches[i] as string[]) || changed;
       });
-      this.counters.filesParsed += stats.parsed;
-      this.counters.filesUnchanged += stats.unchanged;
-      this.counters.embeddingsReused += stats.embeddingsReused;
-      for (const path of paths) this.fileWarnings.delete(path);
-      for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
-      for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
-      const changed = change.upserts.length + change.deletes.length + change.touched.length + change.skipped.length > 0;
       if (changed) {
-        this.corpus.apply(change, { keywordSegment: await this.keywordWork.segmentFor(this.corpus, change), deferLinks: true });
         await this.corpus.resolvePendingLinks();
-        await this.keywordWork.runMerges(this.corpus);
+        await this.maintenance.runMerges(this.corpus);
       }
       // New content is embedded in the same cycle when nothing else is queued (an edit), so it is
       // published once; during a large run every file is keyword-searchable first, and the
@@ -362,23 +424,57 @@ export class IndexManager {
       return true;
     } catch (err) {
       // Nothing is lost: the batch goes back to the queue and is re-checked by hash next time.
-      for (const p of batch) this.pending.add(p);
+      for (const p of this.applying) this.pending.add(p);
       this.recordError('indexing failed; will retry', err);
       this.scheduleRetry();
       return false;
     } finally {
       this.inFlight = 0;
+      this.applying.clear();
       await lock?.release();
       if (this.pending.size === 0 && !this.retryTimer) this.state = this.store.degradedReason ? 'degraded' : 'ready';
     }
   }
 
+  /** Reads, hashes, parses and builds one batch (in an index worker when there are workers). */
+  private prepare(paths: string[]): Promise<PreparedBatch> {
+    const known = new Map<string, KnownFile>();
+    for (const path of paths) {
+      const f = this.corpus.file(path);
+      if (f) known.set(path, { hash: f.hash, size: f.size, mtimeMs: f.mtimeMs, skipped: f.skipped });
+    }
+    const opts: PrepareOptions = {
+      rootReal: this.opts.config.docs.root,
+      maxFileBytes: this.opts.config.docs.maxFileBytes,
+      chunking: this.opts.config.chunking,
+    };
+    if (this.workers) return this.workers.prepare(paths, known, opts);
+    this.mainBuilder ??= createSegmentBuilder();
+    return prepareBatch(paths, known, opts, this.mainBuilder);
+  }
+
+  /** Applies one prepared batch to the corpus (synchronously); true when anything changed. */
+  private applyPrepared(batch: PreparedBatch, paths: readonly string[]): boolean {
+    const { stats } = batch;
+    this.counters.filesParsed += stats.parsed;
+    this.counters.filesUnchanged += stats.unchanged;
+    for (const path of paths) this.fileWarnings.delete(path);
+    for (const w of stats.warnings) this.fileWarnings.set(w.path, w.message);
+    for (const w of stats.warnings) this.opts.logger.warn({ path: w.path }, w.message);
+    if (batch.built === null && batch.deletes.length === 0 && batch.touched.length === 0) return false;
+    const data = batch.built ? decodeSegment(alignedBytes(batch.built.bytes), batch.built.id) : null;
+    this.corpus.apply(batch, data);
+    this.counters.embeddingsReused += this.corpus.takeReused();
+    return true;
+  }
+
   private takeBatch(): string[] {
     const batch: string[] = [];
+    const limit = this.opts.config.index.batchSize * (this.workers?.size ?? 1);
     for (const p of this.pending) {
       batch.push(p);
       this.pending.delete(p);
-      if (batch.length >= this.opts.config.index.batchSize) break;
+      if (batch.length >= limit) break;
     }
     this.state = 'indexing';
     return batch;
@@ -391,7 +487,7 @@ export class IndexManager {
         out.add(p);
         continue;
       }
-      for (const known of [...this.corpus.files.keys(), ...this.corpus.skipped.keys()]) if (known.startsWith(p)) out.add(known);
+      for (const known of this.corpus.knownPaths()) if (known.startsWith(p)) out.add(known);
       const root = this.opts.config.docs.root;
       const { files } = await scanDocuments(root, this.filter, join(root, ...p.slice(0, -1).split('/')));
       for (const f of files) out.add(f.path);
@@ -403,7 +499,7 @@ export class IndexManager {
   private absorbLoad(loaded: StoreLoadResult, initial = false): void {
     if (!initial && loaded.generation <= this.store.generation && loaded.manifest !== null) return;
     this.store.accept(loaded);
-    this.corpus = this.keywordWork.adopt(loaded.corpus);
+    this.corpus = loaded.corpus;
     for (const w of loaded.warnings) {
       this.addWarning(w);
       this.opts.logger.warn(w);

@@ -1,16 +1,24 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
-import { errorMessage, isAppError } from '../core/errors.js';
+import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import type { Logger } from '../app/logger.js';
 import { collectGarbage } from '../storage/gc.js';
 import { publishGeneration } from '../storage/generation.js';
-import { readManifest, type Manifest } from '../storage/manifest.js';
-import { loadGenerationWithFallback, type LoadedGeneration } from '../storage/read.js';
+import { readManifest, type BlobRef, type Manifest } from '../storage/manifest.js';
+import { blobFilePath, isMissingBlob, readBlobRefs } from '../storage/read.js';
 import { openLockFile, readLockHolder, type LockFile, type LockHandle } from '../storage/lock.js';
 import { detectNetworkFilesystem } from '../storage/fs-detect.js';
-import { Corpus, keywordSegmentBlob } from './corpus.js';
-import { createKeywordSegmentCache } from '../indices/keyword.js';
-import { corpusFromBlobs, corpusToBlobs, indexFingerprint, ParsedBlobCache, type IndexFingerprint } from './persist.js';
+import { KEYWORD_SETTINGS_KEY, scoringSettings } from '../indices/keyword.js';
+import { resolvePolicy } from '../indices/keyword-settings.js';
+import { createLinkGraph } from '../indices/graph.js';
+import { SegmentIndex } from '../indices/segment-index.js';
+import { segmentBlobName } from '../indices/segment-build.js';
+import { decodeSegment, SegmentVersionError, type SegmentData } from '../indices/segment-layout.js';
+import { loadVectorIndex } from '../indices/vector.js';
+import { Corpus } from './corpus.js';
+import { alignedBytes } from './merge-job.js';
+import { corpusToBlobs, graphBlob, indexFingerprint, parseGraphShard, parseState, restoreGraph, STATE_BLOB, VECTORS_BLOB, VECTORS_META_BLOB, type IndexFingerprint } from './persist.js';
+import { TextStore } from './text-store.js';
 
 export interface StoreLoadResult {
   corpus: Corpus;
@@ -18,6 +26,8 @@ export interface StoreLoadResult {
   generation: number;
   /** The manifest on disk it came from: the base of the next publish. */
   manifest: Manifest | null;
+  /** Link-graph shards of the loaded state (null: none, e.g. a fresh corpus). */
+  graphShards: number | null;
   warnings: string[];
 }
 
@@ -31,13 +41,14 @@ export interface IndexStoreOptions {
   rebuild?: boolean;
 }
 
-/** Unreferenced generations stay this long so lock-free readers of the one before are safe. */
+/** Unreferenced blobs stay this long so lock-free readers of the generations before are safe. */
 const GC_GRACE_MS = 60_000;
 
 /**
  * The index directory as this instance sees it: the lock, the manifest it last loaded or
- * published (the base for its next publish), loading newer generations and publishing new ones.
- * When the directory cannot be written, it degrades to memory only and says why.
+ * published (the base for its next publish), loading newer generations and publishing new ones,
+ * and the text blobs its corpus reads from. When the directory cannot be written, it degrades
+ * to memory only and says why.
  */
 export class IndexStore {
   persistent = true;
@@ -45,13 +56,13 @@ export class IndexStore {
   lockHolder: { pid: number; since: string } | null = null;
   /** A publish failed (disk full…): the next write cycle publishes even without changes. */
   publishOwed = false;
+  readonly texts = new TextStore();
   private manifest: Manifest | null = null;
+  private graphShards: number | null = null;
   private lockFile: LockFile | null = null;
   private readonly fingerprint: IndexFingerprint;
-  private readonly parsedCache = new ParsedBlobCache();
-  private readonly keywordCache = createKeywordSegmentCache();
-  /** Blob names of the keyword segments `keywordCache` holds. */
-  private cachedSegmentBlobs = new Set<string>();
+  /** Opened segments by content id: a follower reads only the segments it has not seen. */
+  private segments = new Map<string, SegmentData>();
   /** Vector spaces already reported as stale (a follower would otherwise repeat it per load). */
   private readonly warnedSpaces = new Set<string>();
 
@@ -63,8 +74,12 @@ export class IndexStore {
     return this.manifest?.generation ?? 0;
   }
 
+  get keywordParams(): IndexFingerprint['keywordParams'] {
+    return this.fingerprint.keywordParams;
+  }
+
   emptyCorpus(): Corpus {
-    return new Corpus(this.fingerprint.keywordParams);
+    return new Corpus(this.fingerprint.keywordParams, this.texts);
   }
 
   /** Prepare the directory and load the persisted generation (or an empty corpus to rebuild into). */
@@ -103,7 +118,7 @@ export class IndexStore {
 
   /** An empty corpus to rebuild into, on top of `manifest` so the next publish replaces it in order. */
   private fresh(manifest: Manifest | null, warnings: string[]): StoreLoadResult {
-    return { corpus: this.emptyCorpus(), generation: manifest?.generation ?? 0, manifest, warnings };
+    return { corpus: this.emptyCorpus(), generation: manifest?.generation ?? 0, manifest, graphShards: null, warnings };
   }
 
   /** Reads the manifest and loads its generation if it is newer than the one held. */
@@ -118,6 +133,8 @@ export class IndexStore {
   /** Makes a loaded result the base of the next publish (the manager calls it when it swaps the corpus in). */
   accept(result: StoreLoadResult): void {
     this.manifest = result.manifest;
+    this.graphShards = result.graphShards;
+    this.remember(result.corpus);
   }
 
   /** Takes the exclusive lock for one write cycle (null when not coordinating or memory-only). */
@@ -138,12 +155,18 @@ export class IndexStore {
 
   /** Writes the corpus as a new generation (only changed blobs) and publishes it. Caller holds the lock. */
   async publish(corpus: Corpus): Promise<void> {
-    if (!this.persistent) return;
+    if (!this.persistent) {
+      this.remember(corpus);
+      return;
+    }
     const dir = this.opts.config.index.dir;
     try {
-      const { newBlobs, keepBlobs, meta } = await corpusToBlobs(corpus, this.manifest, this.fingerprint);
+      const { newBlobs, keepBlobs, meta, graphShards } = await corpusToBlobs(corpus, this.texts, this.manifest, this.fingerprint, this.graphShards);
       this.manifest = await publishGeneration(dir, { base: this.manifest, meta, newBlobs, keepBlobs, instanceId: this.opts.instanceId });
+      this.graphShards = graphShards;
+      await this.texts.openFiles(this.textRefs(corpus, this.manifest.blobs));
       corpus.markClean();
+      this.remember(corpus);
       this.publishOwed = false;
     } catch (err) {
       this.publishOwed = true;
@@ -164,48 +187,125 @@ export class IndexStore {
   async close(): Promise<void> {
     await this.lockFile?.close().catch(() => undefined);
     this.lockFile = null;
+    await this.texts.close();
   }
 
-  private async tryLoad(manifest: Manifest, warnings: string[]): Promise<StoreLoadResult | null> {
+  /** The corpus served from now on: its segments stay cached, its text blobs open. */
+  private remember(corpus: Corpus): void {
+    const { segments, texts } = corpus.blobNames();
+    this.segments = new Map([...segments.values()].map((data) => [data.id, data]));
+    this.texts.retain(texts);
+  }
+
+  private textRefs(corpus: Corpus, blobs: Record<string, BlobRef>): { name: string; path: string; bytes: number }[] {
+    const dir = this.opts.config.index.dir;
+    const out: { name: string; path: string; bytes: number }[] = [];
+    for (const name of corpus.blobNames().texts) {
+      const ref = blobs[name];
+      if (ref === undefined) throw new AppError('INDEX_CORRUPT', `the index names no file for text blob ${name}`);
+      out.push({ name, path: blobFilePath(dir, ref), bytes: ref.bytes });
+    }
+    return out;
+  }
+
+  private async tryLoad(manifest: Manifest, warnings: string[], reread = false): Promise<StoreLoadResult | null> {
     const mismatch = describeMismatch(manifest.meta, this.fingerprint);
     if (mismatch !== null) {
       warnings.push(`${mismatch}; rebuilding the index from the documents`);
       return null;
     }
-    const dir = this.opts.config.index.dir;
     const storedSpace = typeof manifest.meta['vector_space'] === 'string' ? manifest.meta['vector_space'] : null;
     const vectorSpace = storedSpace !== null && storedSpace === this.fingerprint.vectorSpace ? storedSpace : null;
     if (storedSpace !== null && this.fingerprint.vectorSpace !== null && vectorSpace === null && !this.warnedSpaces.has(storedSpace)) {
       this.warnedSpaces.add(storedSpace);
       warnings.push(`the stored vectors were made by ${storedSpace}, the configured embedder is ${this.fingerprint.vectorSpace}: they are discarded and every chunk is embedded again`);
     }
+    let currentError: unknown;
     try {
-      // Only shards whose checksum changed since the last load are read again.
-      // First try reading only what changed since the last load (current generation only); on any
-      // trouble fall back to a full load, which also handles a damaged current generation.
-      const names = this.parsedCache.missing(manifest.blobs).filter((name) => !this.cachedSegmentBlobs.has(name));
-      let loaded: LoadedGeneration | null = null;
-      if (names.length < Object.keys(manifest.blobs).length) {
-        loaded = await loadGenerationWithFallback(dir, manifest, { names }).catch(() => null);
-        if (loaded && (loaded.source !== 'current' || loaded.manifest !== manifest)) loaded = null;
-      }
-      if (loaded === null) {
-        this.parsedCache.clear();
-        this.keywordCache.retain([]);
-        this.cachedSegmentBlobs.clear();
-        loaded = await loadGenerationWithFallback(dir, manifest);
-      }
-      warnings.push(...loaded.warnings);
-      const refs = loaded.source === 'current' ? loaded.manifest.blobs : (loaded.manifest.previous?.blobs ?? {});
-      const cache = loaded.source === 'current' ? this.parsedCache : undefined;
-      const keywordCache = loaded.source === 'current' ? this.keywordCache : undefined;
-      const corpus = await corpusFromBlobs(dir, loaded.blobs, refs, this.fingerprint, vectorSpace, loaded.source === 'current', cache, keywordCache);
-      this.cachedSegmentBlobs = new Set(keywordCache ? corpus.keyword.segmentIds().map(keywordSegmentBlob) : []);
-      return { corpus, generation: loaded.manifest.generation, manifest: loaded.manifest, warnings };
+      return await this.loadBlobs(manifest, manifest.blobs, manifest.generation, vectorSpace, true, warnings);
     } catch (err) {
       if (!isAppError(err) || (err.code !== 'INDEX_CORRUPT' && err.code !== 'INDEX_FORMAT')) throw err;
-      warnings.push(`${errorMessage(err)}; rebuilding the index from the documents`);
-      return null;
+      if (err.code === 'INDEX_FORMAT') {
+        warnings.push(`${errorMessage(err)}; rebuilding the index from the documents`);
+        return null;
+      }
+      currentError = err;
+    }
+    // A file GC removed under us means a newer generation exists: load that one instead (once).
+    if (!reread && isMissingBlob(currentError)) {
+      const fresh = await readManifest(this.opts.config.index.dir).catch(() => null);
+      if (fresh !== null && fresh.generation > manifest.generation) return this.tryLoad(fresh, warnings, true);
+    }
+    const previous = manifest.previous;
+    if (previous !== null) {
+      try {
+        const loaded = await this.loadBlobs(manifest, previous.blobs, previous.generation, vectorSpace, false, warnings);
+        warnings.push(`generation ${manifest.generation} is unreadable (${errorMessage(currentError)}); loaded the previous generation ${previous.generation} instead`);
+        return loaded;
+      } catch (err) {
+        if (!isAppError(err) || (err.code !== 'INDEX_CORRUPT' && err.code !== 'INDEX_FORMAT')) throw err;
+        warnings.push(`generation ${manifest.generation} is unreadable (${errorMessage(currentError)}) and so is the previous generation ${previous.generation} (${errorMessage(err)}); rebuilding the index from the documents`);
+        return null;
+      }
+    }
+    warnings.push(`generation ${manifest.generation} is unreadable (${errorMessage(currentError)}) and there is no previous generation; rebuilding the index from the documents`);
+    return null;
+  }
+
+  /**
+   * Loads one blob set: the state, the segments not already open (read whole, verified, opened
+   * as views), the graph shards, the vectors; the text blobs are opened, not read. `keepable`
+   * is false for the previous set of a damaged generation: nothing of the current set may be reused.
+   */
+  private async loadBlobs(manifest: Manifest, refs: Record<string, BlobRef>, generation: number, vectorSpace: string | null, keepable: boolean, warnings: string[]): Promise<StoreLoadResult> {
+    const dir = this.opts.config.index.dir;
+    try {
+      const state = parseState(required(await readBlobRefs(dir, refs, generation, [STATE_BLOB]), STATE_BLOB));
+      if (state.settings !== KEYWORD_SETTINGS_KEY) throw new AppError('INDEX_FORMAT', 'the keyword index was built by another tokenizer or segment format');
+      const wanted = state.segments.map((s) => ({ ...s, name: segmentBlobName(s.id) }));
+      const toRead = wanted.filter((s) => !this.segments.has(s.id)).map((s) => s.name);
+      const graphNames = Array.from({ length: state.graphShards }, (_, k) => graphBlob(k));
+      const vectorNames = vectorSpace !== null ? [VECTORS_META_BLOB] : [];
+      const blobs = await readBlobRefs(dir, refs, generation, [...toRead, ...graphNames, ...vectorNames]);
+      const segments = wanted.map(({ id, name, dead }) => {
+        const cached = this.segments.get(id);
+        if (cached) return { data: cached, dead };
+        const ref = refs[name];
+        if (ref?.sha256 !== id) throw new TypeError(`segment ${name} does not carry its content id`);
+        return { data: decodeSegment(alignedBytes(required(blobs, name)), id), dead };
+      });
+      const texts = new Set<string>();
+      for (const { data } of segments) for (const name of data.info.texts) texts.add(name);
+      await this.texts.openFiles(
+        [...texts].map((name) => {
+          const ref = refs[name];
+          if (ref === undefined) throw new AppError('INDEX_CORRUPT', `generation ${generation} has no text blob ${name}`);
+          return { name, path: blobFilePath(dir, ref), bytes: ref.bytes };
+        }),
+      );
+      const graph = createLinkGraph();
+      restoreGraph(graph, graphNames.map((name) => parseGraphShard(required(blobs, name))));
+      let vector = null;
+      if (vectorSpace !== null) {
+        const ref = refs[VECTORS_BLOB];
+        if (!ref) throw new TypeError('the vector index is missing');
+        const meta = JSON.parse(required(blobs, VECTORS_META_BLOB).toString('utf8')) as unknown;
+        vector = { index: await loadVectorIndex(blobFilePath(dir, ref), meta), space: vectorSpace };
+      }
+      const params = this.fingerprint.keywordParams;
+      const index = SegmentIndex.restore(scoringSettings(params), resolvePolicy(params), segments, state.stamps);
+      const corpus = new Corpus(params, this.texts, { index, graph, vector });
+      corpus.keepable = keepable;
+      if (keepable) corpus.markClean();
+      // The caller's list: warnings it adds after this returns (a fallback) reach the result too.
+      return { corpus, generation: manifest.generation, manifest, graphShards: keepable ? state.graphShards : null, warnings };
+    } catch (err) {
+      if (err instanceof SegmentVersionError) throw new AppError('INDEX_FORMAT', `the index was written with ${err.message}`, { cause: err });
+      if (isAppError(err)) throw err;
+      throw new AppError('INDEX_CORRUPT', `the persisted index in ${dir} cannot be loaded: ${errorMessage(err)}`, {
+        hint: 'it is rebuilt from the documents; run `mcp-markdown-ragdocs index --rebuild` if this repeats',
+        cause: err,
+      });
     }
   }
 
@@ -216,9 +316,14 @@ export class IndexStore {
   }
 }
 
-function describeMismatch(meta: Record<string, unknown>, fp: IndexFingerprint): string | null {
-  if (meta['chunking'] !== fp.chunking) return 'chunking settings or the chunker changed since the index was built';
-  if (meta['keyword'] !== fp.keyword) return 'keyword index settings changed since the index was built';
-  return null;
+function required(blobs: Record<string, Buffer>, name: string): Buffer {
+  const b = blobs[name];
+  if (b === undefined) throw new TypeError(`blob ${name} is missing`);
+  return b;
 }
 
+function describeMismatch(meta: Record<string, unknown>, fp: IndexFingerprint): string | null {
+  if (meta['chunking'] !== fp.chunking) return 'chunking settings or the chunker changed since the index was built';
+  if (meta['keyword'] !== fp.keyword) return 'the keyword tokenizer or segment format changed since the index was built';
+  return null;
+}

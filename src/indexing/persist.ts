@@ -1,17 +1,28 @@
+/**
+ * The corpus ⇄ blobs of a generation. What a generation holds (DESIGN §4, docs/architecture.md):
+ *
+ * - `state.json`: the live view (segment ids oldest first, each with its masked documents),
+ *   stamps, and the number of link-graph shards (small: rewritten by every publish);
+ * - `seg-<id>.bin`: immutable segments (segment-layout.ts), named by content, shared by every
+ *   generation that uses them and opened as typed-array views;
+ * - `txt-<id>.bin`: immutable text blobs (text-blob.ts), opened for positional reads, never read whole;
+ * - `graph-<k>.json`: the link graph's out-links of the documents whose path hashes to shard k;
+ * - `vectors.hnsw` + `vectors-meta.json`: the vector index, when chunks have vectors.
+ *
+ * A publish writes the new segments and text blobs, the state and the graph shards that changed:
+ * a one-file edit writes a small segment, a small text blob and one graph shard.
+ */
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
-import { AppError, errorMessage } from '../core/errors.js';
-import type { Chunk, DocumentMeta, FileEntry } from '../core/types.js';
-import { KEYWORD_FORMAT_VERSION, loadKeywordIndex, type KeywordIndexParams, type KeywordSegmentCache, type KeywordSegmentSnapshot } from '../indices/keyword.js';
-import { loadVectorIndex } from '../indices/vector.js';
-import { loadLinkGraph } from '../indices/graph.js';
+import { KEYWORD_SETTINGS_KEY, type KeywordIndexParams } from '../indices/keyword.js';
+import type { LinkGraph } from '../indices/graph.js';
 import { chunkingFingerprint } from '../markdown/index.js';
-import { generationDir } from '../storage/layout.js';
 import type { BlobRef, Manifest } from '../storage/manifest.js';
-import { SHARDS, shardOf, Corpus, keywordSegmentBlob, type SkippedFile } from './corpus.js';
+import type { Corpus } from './corpus.js';
+import type { TextStore } from './text-store.js';
 
 /** What must match for a persisted index to be reusable as is. */
 export interface IndexFingerprint {
@@ -24,102 +35,132 @@ export interface IndexFingerprint {
 
 export function indexFingerprint(config: Config, vectorSpace: string | null): IndexFingerprint {
   const s = config.search;
+  // k1, b and the boosts apply when scoring: changing them needs no rebuild.
   const keywordParams: KeywordIndexParams = { k1: s.bm25K1, b: s.bm25B, titleBoost: s.titleBoost, headingBoost: s.headingBoost };
-  return {
-    vectorSpace,
-    chunking: chunkingFingerprint(config.chunking),
-    // The format is part of it so that an index written by an older keyword format is rebuilt.
-    keyword: JSON.stringify({ ...keywordParams, format: KEYWORD_FORMAT_VERSION }),
-    keywordParams,
-  };
+  return { vectorSpace, chunking: chunkingFingerprint(config.chunking), keyword: KEYWORD_SETTINGS_KEY, keywordParams };
 }
 
-const GRAPH_BLOB = 'graph.json';
-const KW_STATE_BLOB = 'keyword.json';
-const VECTORS_BLOB = 'vectors.hnsw';
-const VECTORS_META_BLOB = 'vectors-meta.json';
-const chunkBlob = (shard: string): string => `chunks-${shard}.json`;
-const filesBlob = (shard: string): string => `files-${shard}.json`;
+export const STATE_BLOB = 'state.json';
+export const VECTORS_BLOB = 'vectors.hnsw';
+export const VECTORS_META_BLOB = 'vectors-meta.json';
+export const graphBlob = (shard: number): string => `graph-${shard}.json`;
 
-interface FilesBlob {
-  files: FileEntry[];
-  docs: DocumentMeta[];
-  skipped: SkippedFile[];
-}
-
-interface KeywordStateBlob {
-  format: 'ragdocs-keyword';
-  version: typeof KEYWORD_FORMAT_VERSION;
+export interface StateBlob {
+  format: 'ragdocs-state';
+  version: 1;
   settings: string;
-  removed: string[];
-  /** Segment ids, oldest first; each is stored in the blob `keywordSegmentBlob(id)`. */
-  segments: string[];
+  segments: { id: string; dead: number[] }[];
+  stamps: [string, number, number][];
+  graphShards: number;
+}
+
+/** A graph shard: the out-links of its documents, sorted by path. */
+export interface GraphShardBlob {
+  docs: [string, string[], string[]][];
+}
+
+/** Link-graph shards for `documents`: about 256 documents each, a power of two from 16 to 1024. */
+export function graphShardCount(documents: number): number {
+  let k = 16;
+  while (k < 1024 && documents / k > 256) k *= 2;
+  return k;
+}
+
+export function graphShardOf(path: string, shards: number): number {
+  let h = 0;
+  for (let i = 0; i < path.length; i++) h = (h * 31 + path.charCodeAt(i)) >>> 0;
+  return h % shards;
+}
+
+export function parseState(bytes: Uint8Array): StateBlob {
+  const state = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<StateBlob> | null;
+  if (
+    state === null ||
+    state.format !== 'ragdocs-state' ||
+    state.version !== 1 ||
+    typeof state.settings !== 'string' ||
+    !Array.isArray(state.segments) ||
+    !Array.isArray(state.stamps) ||
+    !Number.isInteger(state.graphShards) ||
+    !state.segments.every((s) => typeof s?.id === 'string' && Array.isArray(s.dead))
+  ) {
+    throw new TypeError('the index state is malformed');
+  }
+  return state as StateBlob;
+}
+
+export function parseGraphShard(bytes: Uint8Array): GraphShardBlob {
+  const shard = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<GraphShardBlob> | null;
+  if (shard === null || !Array.isArray(shard.docs) || !shard.docs.every((d) => Array.isArray(d) && typeof d[0] === 'string' && Array.isArray(d[1]) && Array.isArray(d[2]))) {
+    throw new TypeError('a link-graph shard is malformed');
+  }
+  return shard as GraphShardBlob;
+}
+
+/** The persisted link graph into `graph` (documents set present, with their out-links). */
+export function restoreGraph(graph: LinkGraph, shards: readonly GraphShardBlob[]): void {
+  for (const shard of shards) for (const [path, targets, unresolved] of shard.docs) graph.setDocument(path, targets, unresolved);
 }
 
 /**
- * Serialises the corpus into blobs, reusing every blob of `base` whose content is known to be
- * unchanged (untouched chunk shards, the keyword base segment, the vectors), so a one-file edit
- * rewrites a small part of the index instead of all of it.
+ * Serialises the corpus into blobs, keeping every blob of `base` whose content is known to be
+ * unchanged (segments and text blobs are named by content; graph shards by their dirty flags),
+ * so a one-file edit rewrites a small part of the index instead of all of it.
  */
 export async function corpusToBlobs(
   corpus: Corpus,
+  texts: TextStore,
   base: Manifest | null,
   fp: IndexFingerprint,
-): Promise<{ newBlobs: Record<string, Uint8Array>; keepBlobs: string[]; meta: Record<string, unknown> }> {
+  previousGraphShards: number | null,
+): Promise<{ newBlobs: Record<string, Uint8Array>; keepBlobs: string[]; meta: Record<string, unknown>; graphShards: number }> {
   const newBlobs: Record<string, Uint8Array> = {};
   const keepBlobs: string[] = [];
   const canKeep = (name: string): boolean => corpus.keepable && base?.blobs[name] !== undefined;
   const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
-  newBlobs[GRAPH_BLOB] = json(corpus.graph.toJSON());
-
-  const dirty = (shard: string): boolean =>
-    corpus.dirty.shards.has(shard) || !canKeep(chunkBlob(shard)) || !canKeep(filesBlob(shard));
-  const shards = new Map<string, { files: FilesBlob; chunks: Chunk[] }>();
-  const shardFor = (path: string): { files: FilesBlob; chunks: Chunk[] } | null => {
-    const shard = shardOf(path);
-    if (!dirty(shard)) return null;
-    let entry = shards.get(shard);
-    if (!entry) shards.set(shard, (entry = { files: { files: [], docs: [], skipped: [] }, chunks: [] }));
-    return entry;
-  };
-  for (const meta of corpus.docs.values()) {
-    const entry = shardFor(meta.path);
-    if (!entry) continue;
-    entry.files.docs.push(meta);
-    for (const id of meta.chunkIds) {
-      const chunk = corpus.chunks.get(id);
-      if (chunk) entry.chunks.push(chunk);
-    }
+  const { segments, texts: textNames } = corpus.blobNames();
+  for (const [name, data] of segments) {
+    if (canKeep(name)) keepBlobs.push(name);
+    else newBlobs[name] = data.bytes;
   }
-  for (const f of corpus.files.values()) shardFor(f.path)?.files.files.push(f);
-  for (const s of corpus.skipped.values()) shardFor(s.path)?.files.skipped.push(s);
-  for (let i = 0; i < SHARDS; i++) {
-    const shard = i.toString(16);
-    if (!dirty(shard)) {
-      keepBlobs.push(chunkBlob(shard), filesBlob(shard));
+  for (const name of textNames) {
+    if (canKeep(name)) {
+      keepBlobs.push(name);
       continue;
     }
-    const entry = shards.get(shard);
-    // One shard per event-loop turn: serialising them all at once stalls queries for long. Safe:
-    // only the writer loop, which is awaiting this, changes the corpus.
-    await new Promise((resolve) => setImmediate(resolve));
-    newBlobs[chunkBlob(shard)] = json(entry?.chunks ?? []);
-    newBlobs[filesBlob(shard)] = json(entry?.files ?? { files: [], docs: [], skipped: [] });
+    const bytes = texts.bytesOf(name) ?? (await readTextFile(texts, name));
+    newBlobs[name] = bytes;
   }
 
-  // Segment bodies come from the index as bytes: a segment built in a worker arrives serialized.
-  const state: KeywordStateBlob = corpus.keyword.state();
-  newBlobs[KW_STATE_BLOB] = json(state);
-  for (const id of state.segments) {
-    const name = keywordSegmentBlob(id);
-    if (canKeep(name) && corpus.persistedSegmentBlob.get(name) === id) keepBlobs.push(name);
-    else {
-      const bytes = corpus.keyword.segmentBytes(id);
-      if (bytes === null) throw new Error(`keyword segment ${id} vanished while publishing`);
-      newBlobs[name] = bytes;
-    }
+  const documents = corpus.graph.documents();
+  const shards = previousGraphShards !== null && !needsReshard(previousGraphShards, documents.length) ? previousGraphShards : graphShardCount(documents.length);
+  const dirtyShards = new Set<number>();
+  for (const path of corpus.dirty.graph) dirtyShards.add(graphShardOf(path, shards));
+  const rewriteAll = corpus.dirty.allGraph || shards !== previousGraphShards;
+  const byShard = new Map<number, string[]>();
+  for (const path of documents) {
+    const k = graphShardOf(path, shards);
+    if (!rewriteAll && !dirtyShards.has(k) && canKeep(graphBlob(k))) continue;
+    let list = byShard.get(k);
+    if (!list) byShard.set(k, (list = []));
+    list.push(path);
   }
+  for (let k = 0; k < shards; k++) {
+    const name = graphBlob(k);
+    if (!rewriteAll && !dirtyShards.has(k) && canKeep(name)) {
+      keepBlobs.push(name);
+      continue;
+    }
+    const docs = (byShard.get(k) ?? []).sort().map((path): [string, string[], string[]] => {
+      const links = corpus.graph.linksOf(path) ?? { targets: [], unresolved: [] };
+      return [path, links.targets, links.unresolved];
+    });
+    newBlobs[name] = json({ docs } satisfies GraphShardBlob);
+  }
+
+  const state: StateBlob = { format: 'ragdocs-state', version: 1, settings: KEYWORD_SETTINGS_KEY, ...corpus.index.state(), graphShards: shards };
+  newBlobs[STATE_BLOB] = json(state);
 
   if (corpus.vector) {
     if (!corpus.dirty.vectors && canKeep(VECTORS_BLOB) && canKeep(VECTORS_META_BLOB)) keepBlobs.push(VECTORS_BLOB, VECTORS_META_BLOB);
@@ -141,114 +182,26 @@ export async function corpusToBlobs(
     vectors: corpus.embeddedChunks,
     chunking: fp.chunking,
     keyword: fp.keyword,
-    documents: corpus.docs.size,
-    chunks: corpus.chunks.size,
+    documents: corpus.documentCount,
+    chunks: corpus.chunkCount,
   };
-  return { newBlobs, keepBlobs, meta };
+  return { newBlobs, keepBlobs, meta, graphShards: shards };
 }
 
-/**
- * Parsed shard blobs of the last load, by name and checksum. Shards are immutable once written,
- * so a follower loading the next generation re-reads only the shards whose checksum changed.
- * Values are treated as read-only by everyone.
- */
-export class ParsedBlobCache {
-  private readonly entries = new Map<string, { sha256: string; value: unknown }>();
-
-  get(name: string, sha256: string | undefined): unknown {
-    const entry = this.entries.get(name);
-    return entry !== undefined && entry.sha256 === sha256 ? entry.value : undefined;
-  }
-
-  set(name: string, sha256: string, value: unknown): void {
-    this.entries.set(name, { sha256, value });
-  }
-
-  /** Names of `refs` that must be read from disk (not cacheable, or changed since cached). */
-  missing(refs: Record<string, BlobRef>): string[] {
-    return Object.keys(refs).filter((name) => !isCacheableBlob(name) || this.get(name, refs[name]?.sha256) === undefined);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
+/** Reshard only when the count is off by 4× or more, so an index hovering at a boundary does not flip. */
+function needsReshard(current: number, documents: number): boolean {
+  const wanted = graphShardCount(documents);
+  return wanted >= current * 4 || wanted * 4 <= current;
 }
 
-function isCacheableBlob(name: string): boolean {
-  return name.startsWith('chunks-') || name.startsWith('files-');
+/** A text blob whose bytes must be written again (a fallback load made the base unusable). */
+async function readTextFile(texts: TextStore, name: string): Promise<Uint8Array> {
+  const path = texts.pathOf(name);
+  if (path === null) throw new Error(`text blob ${name} is neither in memory nor on disk`);
+  return readFile(path);
 }
 
-/**
- * Rebuilds a corpus from verified blobs. `refs` locate the blob files (the vector index is
- * loaded from its file by hnswlib). `keepable` is false when the blobs came from the previous
- * generation because the current one was damaged: nothing of the damaged one may be reused.
- */
-export async function corpusFromBlobs(
-  indexDir: string,
-  blobs: Record<string, Buffer>,
-  refs: Record<string, BlobRef>,
-  fp: IndexFingerprint,
-  /** Load the stored vectors, which are of this space (null: leave them, they are stale or unused). */
-  vectorSpace: string | null,
-  keepable: boolean,
-  cache?: ParsedBlobCache,
-  keywordCache?: KeywordSegmentCache,
-): Promise<Corpus> {
-  try {
-    const parse = <T>(name: string): T | null => {
-      const data = blobs[name];
-      if (data === undefined) return (cache?.get(name, refs[name]?.sha256) as T | undefined) ?? null;
-      const value = JSON.parse(data.toString('utf8')) as T;
-      const ref = refs[name];
-      if (cache && ref && isCacheableBlob(name)) cache.set(name, ref.sha256, value);
-      return value;
-    };
-    const kwState = parse<KeywordStateBlob>(KW_STATE_BLOB);
-    const graphJson = parse<object>(GRAPH_BLOB);
-    if (!kwState || !graphJson) throw new Error('a required blob is missing');
-    if (!Array.isArray(kwState.segments)) throw new Error('the keyword index state lists no segments');
-    const kwSegments = kwState.segments.map((id) => {
-      // Segments are immutable and named by content: one already loaded need not be read again.
-      if (keywordCache?.has(id) && blobs[keywordSegmentBlob(id)] === undefined) return { id };
-      const segment = parse<KeywordSegmentSnapshot>(keywordSegmentBlob(id));
-      if (segment === null || segment.id !== id) throw new Error(`keyword segment ${id} is missing`);
-      return segment;
-    });
-    const keyword = loadKeywordIndex(
-      { format: kwState.format, version: kwState.version, settings: kwState.settings, removed: kwState.removed, segments: kwSegments },
-      fp.keywordParams,
-      keywordCache,
-    );
-    keywordCache?.retain(kwState.segments);
-    let vector = null;
-    if (vectorSpace !== null) {
-      const ref = refs[VECTORS_BLOB];
-      const vmeta = parse<object>(VECTORS_META_BLOB);
-      if (!ref || !vmeta) throw new Error('the vector index is missing');
-      vector = { index: await loadVectorIndex(join(generationDir(indexDir, ref.gen), ref.file), vmeta), space: vectorSpace };
-    }
-    const graph = loadLinkGraph(graphJson);
-    const corpus = new Corpus(fp.keywordParams, { keyword, vector, graph });
-    for (let i = 0; i < SHARDS; i++) {
-      const shard = i.toString(16);
-      const files = parse<FilesBlob>(filesBlob(shard));
-      const chunks = parse<Chunk[]>(chunkBlob(shard));
-      if (!files || !chunks) throw new Error(`shard ${shard} of the file table is missing`);
-      for (const f of files.files) corpus.files.set(f.path, f);
-      for (const d of files.docs) corpus.docs.set(d.path, d);
-      for (const s of files.skipped) corpus.skipped.set(s.path, s);
-      for (const chunk of chunks) corpus.chunks.set(chunk.id, chunk);
-    }
-    corpus.rebuildDerived();
-    corpus.keepable = keepable;
-    if (keepable) {
-      corpus.markClean();
-    }
-    return corpus;
-  } catch (err) {
-    throw new AppError('INDEX_CORRUPT', `the persisted index in ${indexDir} cannot be loaded: ${errorMessage(err)}`, {
-      hint: 'it is rebuilt from the documents; run `mcp-markdown-ragdocs index --rebuild` if this repeats',
-      cause: err,
-    });
-  }
+/** The blob table entries of `refs` named `names` that are missing, for error messages. */
+export function missingRefs(refs: Record<string, BlobRef>, names: readonly string[]): string[] {
+  return names.filter((name) => refs[name] === undefined);
 }

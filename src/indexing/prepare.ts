@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ChunkingOptions, FileEntry } from '../core/types.js';
+import type { ChunkingOptions, ParsedDocument } from '../core/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
+import type { BuiltSegment, SegmentDocInput } from '../indices/keyword.js';
 import { parseDocument } from '../markdown/index.js';
-import type { ChangeSet, Corpus, PreparedFile } from './corpus.js';
 import { readDocumentFile } from './read-file.js';
 
 export interface PrepareOptions {
@@ -12,70 +12,102 @@ export interface PrepareOptions {
   chunking: ChunkingOptions;
 }
 
+/** What the index holds for a path, as the batch compares against it. */
+export interface KnownFile {
+  /** sha256 hex of the bytes indexed (meaningless for a skipped file). */
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  skipped: boolean;
+}
+
 export interface PrepareStats {
   parsed: number;
   unchanged: number;
-  embeddingsReused: number;
   warnings: { path: string; message: string }[];
 }
 
+/** A batch of paths turned into a change: one new segment (or none), deletions and stamps. */
+export interface PreparedBatch {
+  /** The segment of every file that changed (documents) or became unreadable (skipped files). */
+  built: BuiltSegment | null;
+  /** Paths whose file is gone (or left the root). */
+  deletes: string[];
+  /** Files whose bytes are unchanged but whose size or mtime moved (touch, checkout). */
+  touched: { path: string; size: number; mtimeMs: number }[];
+  stats: PrepareStats;
+}
+
+const NO_HASH = '0'.repeat(64);
+
 /**
- * Turns a batch of possibly-changed paths into a ChangeSet against `corpus`: reads each file,
- * compares its content hash with the file table (work another instance or an earlier run
- * already did is skipped), parses what changed and reuses the vector of any chunk whose content
- * is already embedded (a moved section, a renamed file). New content is embedded afterwards by
- * the index manager (vector-fill.ts), so keyword search never waits for the model.
- * Vanished files become deletes; unreadable ones are reported and skipped.
+ * Reads each path of a batch and compares its content hash with what the index holds (work
+ * another instance or an earlier run already did is skipped), parses and chunks what changed,
+ * and builds the segment of it with `build`. Runs in an index worker thread (or on the main
+ * thread in tests). Vanished files become deletes; unreadable ones are kept as skipped files
+ * with the reason, so reconcile does not re-read them until they change.
  */
-export async function prepareChanges(corpus: Corpus, paths: readonly string[], opts: PrepareOptions): Promise<{ change: ChangeSet; stats: PrepareStats }> {
-  const change: ChangeSet = { upserts: [], deletes: [], touched: [], skipped: [] };
-  const stats: PrepareStats = { parsed: 0, unchanged: 0, embeddingsReused: 0, warnings: [] };
+export async function prepareBatch(
+  paths: readonly string[],
+  known: ReadonlyMap<string, KnownFile>,
+  opts: PrepareOptions,
+  build: (docs: readonly SegmentDocInput[]) => BuiltSegment,
+): Promise<PreparedBatch> {
+  const docs: SegmentDocInput[] = [];
+  const deletes: string[] = [];
+  const touched: PreparedBatch['touched'] = [];
+  const stats: PrepareStats = { parsed: 0, unchanged: 0, warnings: [] };
   for (const path of paths) {
-    const known = corpus.files.get(path);
+    const before = known.get(path);
     let read;
     try {
       read = await readDocumentFile(opts.rootReal, path, opts.maxFileBytes);
     } catch (err) {
       if (isAppError(err) && (err.code === 'NOT_FOUND' || err.code === 'PATH_OUTSIDE_ROOT')) {
-        if (known || corpus.skipped.has(path)) change.deletes.push(path);
+        if (before) deletes.push(path);
         continue;
       }
       const message = errorMessage(err);
       stats.warnings.push({ path, message });
       // Remember size and mtime so reconcile does not re-read an unchanged skipped file.
       const st = await stat(join(opts.rootReal, ...path.split('/'))).catch(() => null);
-      change.skipped.push({ path, size: st?.size ?? 0, mtimeMs: st?.mtimeMs ?? 0, reason: message });
+      docs.push(skippedDoc(path, st?.size ?? 0, st?.mtimeMs ?? 0, message));
       continue;
     }
     for (const w of read.warnings) stats.warnings.push({ path, message: w });
-    if (known && known.hash === read.hash) {
+    if (before && !before.skipped && before.hash === read.hash) {
       stats.unchanged++;
-      if (known.mtimeMs !== read.mtimeMs || known.size !== read.size) {
-        change.touched.push({ ...known, size: read.size, mtimeMs: read.mtimeMs });
-      }
+      if (before.mtimeMs !== read.mtimeMs || before.size !== read.size) touched.push({ path, size: read.size, mtimeMs: read.mtimeMs });
       continue;
     }
     const doc = parseDocument(path, read.text, opts.chunking);
     stats.parsed++;
     for (const w of doc.warnings) stats.warnings.push({ path, message: w });
-    const entry: FileEntry = { path, size: read.size, mtimeMs: read.mtimeMs, hash: read.hash, chunkIds: doc.chunks.map((c) => c.id) };
-    change.upserts.push({ entry, doc, vectors: corpus.vector ? new Map() : null });
+    docs.push(segmentDoc(read, doc));
   }
-  reuseVectors(corpus, change.upserts, stats);
-  return { change, stats };
+  return { built: docs.length > 0 ? build(docs) : null, deletes, touched, stats };
 }
 
-function reuseVectors(corpus: Corpus, upserts: PreparedFile[], stats: PrepareStats): void {
-  for (const prepared of upserts) {
-    if (!prepared.vectors) continue;
-    for (const chunk of prepared.doc.chunks) {
-      const reused = corpus.reusableVector(chunk.hash);
-      if (reused) {
-        prepared.vectors.set(chunk.id, reused);
-        stats.embeddingsReused++;
-      }
-    }
-  }
+/** A parsed document as the segment builder takes it. */
+export function segmentDoc(file: { size: number; mtimeMs: number; hash: string }, doc: ParsedDocument): SegmentDocInput {
+  return {
+    path: doc.path,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    hash: file.hash,
+    title: doc.title,
+    tags: doc.tags,
+    aliases: doc.aliases,
+    headings: doc.headings,
+    links: doc.links,
+    warnings: doc.warnings,
+    reason: null,
+    chunks: doc.chunks.map((c) => ({ headingPath: c.headingPath, startLine: c.startLine, endLine: c.endLine, content: c.content, hash: c.hash })),
+  };
+}
+
+function skippedDoc(path: string, size: number, mtimeMs: number, reason: string): SegmentDocInput {
+  return { path, size, mtimeMs, hash: NO_HASH, title: '', tags: [], aliases: [], headings: [], links: [], warnings: [], reason, chunks: [] };
 }
 
 /** What the embedder sees of a chunk: its heading path gives short sections their context. */

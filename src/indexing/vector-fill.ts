@@ -1,6 +1,6 @@
 import { AppError, errorMessage } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { Corpus } from './corpus.js';
+import type { ChunkView, Corpus } from './corpus.js';
 import { embeddingText } from './prepare.js';
 
 export interface FillOptions {
@@ -37,6 +37,9 @@ export async function fillMissingVectors(corpus: Corpus, embedder: Embedder, opt
     }
     const found = new Map<string, { hash: string; vector: Float32Array }>();
     const needed = new Map<string, { text: string; ids: string[] }>();
+    // Texts are read from disk only for the chunks that must be embedded.
+    const toRead = todo.filter((c) => corpus.reusableVector(c.hash) === null).map((c) => c.id);
+    const texts = toRead.length > 0 ? await corpus.readChunks(toRead) : new Map<string, ChunkView>();
     for (const chunk of todo) {
       const reused = corpus.reusableVector(chunk.hash);
       if (reused) {
@@ -48,7 +51,12 @@ export async function fillMissingVectors(corpus: Corpus, embedder: Embedder, opt
       if (slot) {
         slot.ids.push(chunk.id);
         result.reused++;
-      } else needed.set(chunk.hash, { text: embeddingText(chunk.headingPath, chunk.content), ids: [chunk.id] });
+        continue;
+      }
+      // Gone since it was listed (an edit applied meanwhile): its new content comes up next round.
+      const text = texts.get(chunk.id);
+      if (text === undefined || text.hash !== chunk.hash) continue;
+      needed.set(chunk.hash, { text: embeddingText(text.headingPath, text.content), ids: [chunk.id] });
     }
     if (needed.size > 0) {
       const jobs = [...needed.entries()];

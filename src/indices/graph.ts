@@ -49,6 +49,10 @@ export interface LinkGraph {
   neighbors(path: string): string[];
   /** Links written in present documents that lead to no present document, sorted. */
   unresolvedLinks(): UnresolvedLink[];
+  /** What `setDocument` last stored for a present document (targets present or not), or null. */
+  linksOf(path: string): { targets: string[]; unresolved: string[] } | null;
+  /** Present documents, in no particular order. */
+  documents(): string[];
   toJSON(): LinkGraphSnapshot;
 }
 
@@ -149,6 +153,11 @@ function wrapGraph(graph: LinkGraphStore): LinkGraph {
       });
       return links.sort((a, b) => compareStrings(a.from, b.from) || compareStrings(a.target, b.target));
     },
+    linksOf(path) {
+      if (!isPresent(path)) return null;
+      return { targets: graph.outNeighbors(path).sort(compareStrings), unresolved: [...graph.getNodeAttribute(path, 'unresolved')] };
+    },
+    documents: () => graph.filterNodes((_, attributes) => attributes.present),
     toJSON: () => ({ format: 'ragdocs-graph', version: 1, graph: graph.export() }),
   };
 }

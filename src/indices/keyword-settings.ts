@@ -2,7 +2,7 @@
  * Settings and small document helpers of the keyword index (no lunr here; see keyword.ts).
  */
 import { AppError } from '../core/errors.js';
-import type { KeywordDoc, KeywordIndexParams } from './keyword-types.js';
+import type { KeywordIndexParams } from './keyword.js';
 import type { MergePolicy } from './keyword-tiers.js';
 
 /** Resolved BM25 parameters and field boosts. */
@@ -44,13 +44,4 @@ export function resolvePolicy(params: KeywordIndexParams): MergePolicy {
     minDocs: Math.max(1, params.minSegmentDocs ?? 16),
     maxDeadRatio: params.maxDeadRatio ?? 0.5,
   };
-}
-
-/** Own copy with exactly the four fields, so snapshots never carry a caller's extra properties. */
-export function copyDoc(doc: KeywordDoc): KeywordDoc {
-  return { id: doc.id, title: doc.title, headings: doc.headings, body: doc.body };
-}
-
-export function sortDocs(docs: Iterable<KeywordDoc>): KeywordDoc[] {
-  return [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

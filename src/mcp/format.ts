@@ -1,4 +1,5 @@
 import type { SearchResult } from '../core/types.js';
+import type { IndexingNotice } from './service.js';
 
 /**
  * Text renderings of tool results. Many clients show the model only the text content, so it
@@ -41,12 +42,20 @@ function quoteQuery(query: string): string {
   return `"${oneLine.length > 120 ? `${oneLine.slice(0, 119)}…` : oneLine}"`;
 }
 
-/** Numbered results: location, lines, score, retrievers, then an indented snippet. */
-export function formatResults(query: string, results: readonly SearchResult[]): string {
+/** "Indexing in progress: 1,200 of 5,124 files indexed; results may be incomplete." */
+export function formatIndexingNotice(notice: IndexingNotice): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `Indexing in progress: ${n(notice.files_indexed)} of ${n(notice.files_total)} files indexed; results may be incomplete.`;
+}
+
+/** Numbered results: location, lines, score, retrievers, then an indented snippet (after the indexing notice, if any). */
+export function formatResults(query: string, results: readonly SearchResult[], indexing?: IndexingNotice): string {
+  const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
   if (results.length === 0) {
+    if (indexing) return `${notice}No results for ${quoteQuery(query)} yet. Try again when indexing is done, or check index_status.`;
     return `No results for ${quoteQuery(query)}. Try other words, drop filters, or check index_status.`;
   }
-  const header = `${results.length} result${results.length === 1 ? '' : 's'} for ${quoteQuery(query)}:`;
+  const header = `${notice}${results.length} result${results.length === 1 ? '' : 's'} for ${quoteQuery(query)}:`;
   const blocks = results.map((r, i) => {
     const head =
       `${i + 1}. ${formatLocation(r.path, r.heading_path)} (lines ${r.start_line}–${r.end_line}, ` +
@@ -63,8 +72,10 @@ export function formatScore(score: number): string {
 
 export function formatDocumentList(
   documents: readonly { path: string; title: string; tags: string[]; chunks: number }[],
+  indexing?: IndexingNotice,
 ): string {
-  if (documents.length === 0) return 'No documents match. Drop the filters, or check index_status.';
+  const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
+  if (documents.length === 0) return `${notice}No documents match. Drop the filters, or check index_status.`;
   const shown = documents.slice(0, MAX_LISTED_DOCUMENTS).map((d) => {
     const tags = d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : '';
     return `- ${d.path} — ${d.title}${tags} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`;
@@ -73,5 +84,5 @@ export function formatDocumentList(
     documents.length > MAX_LISTED_DOCUMENTS
       ? [`… and ${documents.length - MAX_LISTED_DOCUMENTS} more (all are in the structured result; narrow with glob or tag).`]
       : [];
-  return [`${documents.length} document${documents.length === 1 ? '' : 's'}:`, ...shown, ...more].join('\n');
+  return notice + [`${documents.length} document${documents.length === 1 ? '' : 's'}:`, ...shown, ...more].join('\n');
 }

@@ -70,6 +70,15 @@ export const queryInputShape = {
     }),
 };
 
+/** Present while the index is incomplete (a first build, or a large change being applied). */
+export const indexingSchema = z
+  .object({
+    files_indexed: z.number().int().describe('Files the index holds now.'),
+    files_total: z.number().int().describe('Files it will hold once indexing is done.'),
+  })
+  .optional()
+  .describe('Set while indexing is in progress: results may be incomplete until files_indexed reaches files_total.');
+
 export const searchResultSchema = z.object({
   path: z.string().describe('Document path relative to the docs root, "/"-separated.'),
   heading_path: z.array(z.string()).describe('Headings from the top of the document down to this section.'),

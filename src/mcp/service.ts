@@ -56,10 +56,16 @@ export interface DocumentSummary {
   chunks: number;
 }
 
+/** Present while the index is incomplete: answers may miss files not indexed yet. */
+export interface IndexingNotice {
+  files_indexed: number;
+  files_total: number;
+}
+
 export interface DocsService {
-  query(params: QueryParams): Promise<{ results: SearchResult[] }>;
-  queryCompressed(params: CompressedQueryParams): Promise<{ results: SearchResult[]; stats: QueryStats }>;
+  query(params: QueryParams): Promise<{ results: SearchResult[]; indexing?: IndexingNotice }>;
+  queryCompressed(params: CompressedQueryParams): Promise<{ results: SearchResult[]; stats: QueryStats; indexing?: IndexingNotice }>;
   getDocument(params: GetDocumentParams): Promise<DocumentView>;
-  listDocuments(params: { glob?: string; tag?: string }): Promise<{ documents: DocumentSummary[] }>;
+  listDocuments(params: { glob?: string; tag?: string }): Promise<{ documents: DocumentSummary[]; indexing?: IndexingNotice }>;
   status(): IndexStatus;
 }

@@ -1,11 +1,14 @@
 /**
- * Garbage collection of generation folders. Readers take no lock, so a folder is removed only
- * after it has been seen unreferenced for a grace period: the first collection that finds it
- * unreferenced drops a marker file in it, and a later one (at least `minAgeMs` after the marker)
- * removes it. The marker's time is when GC noticed, never earlier than when the folder really
- * stopped being referenced, so slow readers always get the full grace period.
+ * Garbage collection of generation folders and of the blob files in them. Readers take no lock,
+ * so a folder (or a file in a folder that is still referenced) is removed only after it has been
+ * seen unreferenced for a grace period: the first collection that finds it unreferenced records
+ * the time in a marker file in the folder, and a later one (at least `minAgeMs` after that)
+ * removes it. The marker's time is when GC noticed, never earlier than when the file really
+ * stopped being referenced, so slow readers always get the full grace period. Files matter
+ * because generations share blobs: a folder holding one blob still in use would otherwise keep
+ * every superseded blob written with it for ever.
  */
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempFileName } from './atomic.js';
 import { parseGenerationDirName, UNREFERENCED_MARKER_FILE } from './layout.js';
@@ -25,6 +28,8 @@ export interface GcResult {
   deferred: number[];
   /** Stale temp files removed (full paths). */
   removedTempFiles: string[];
+  /** Unreferenced blob files removed from folders that are still referenced (full paths). */
+  removedFiles: string[];
 }
 
 /**
@@ -38,13 +43,18 @@ export interface GcResult {
 export async function collectGarbage(indexDir: string, manifest: Manifest, options: GcOptions): Promise<GcResult> {
   const now = options.now ?? Date.now;
   const referenced = referencedGenerations(manifest);
-  const result: GcResult = { removed: [], deferred: [], removedTempFiles: [] };
+  const result: GcResult = { removed: [], deferred: [], removedTempFiles: [], removedFiles: [] };
+  const files = referencedFiles(manifest);
 
   const entries = await readdir(indexDir, { withFileTypes: true });
   for (const entry of entries) {
     const generation = entry.isDirectory() ? parseGenerationDirName(entry.name) : null;
-    if (generation === null || referenced.has(generation) || generation > manifest.generation) continue;
+    if (generation === null || generation > manifest.generation) continue;
     const dir = join(indexDir, entry.name);
+    if (referenced.has(generation)) {
+      result.removedFiles.push(...(await collectFiles(dir, files.get(generation) ?? new Set(), now(), options.minAgeMs)));
+      continue;
+    }
     const since = await markUnreferenced(dir, now());
     if (now() - since >= options.minAgeMs) {
       await rm(dir, { recursive: true, force: true });
@@ -77,6 +87,53 @@ export function referencedGenerations(manifest: Manifest): Set<number> {
     for (const ref of Object.values(manifest.previous.blobs)) generations.add(ref.gen);
   }
   return generations;
+}
+
+/** The blob files of the current and previous sets, by generation folder. */
+function referencedFiles(manifest: Manifest): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  const add = (gen: number, file: string): void => {
+    let set = out.get(gen);
+    if (!set) out.set(gen, (set = new Set()));
+    set.add(file);
+  };
+  for (const ref of Object.values(manifest.blobs)) add(ref.gen, ref.file);
+  for (const ref of Object.values(manifest.previous?.blobs ?? {})) add(ref.gen, ref.file);
+  return out;
+}
+
+interface FileMarks {
+  files: Record<string, number>;
+}
+
+/**
+ * Removes the unreferenced blob files of a referenced folder once each has been seen
+ * unreferenced for `minAgeMs` (times kept in the folder's marker file); returns their paths.
+ */
+async function collectFiles(dir: string, keep: ReadonlySet<string>, nowMs: number, minAgeMs: number): Promise<string[]> {
+  const names = (await readdir(dir)).filter((name) => name !== UNREFERENCED_MARKER_FILE && !keep.has(name) && !isTempFileName(name));
+  const marker = join(dir, UNREFERENCED_MARKER_FILE);
+  let marks: FileMarks = { files: {} };
+  try {
+    const recorded = JSON.parse(await readFile(marker, 'utf8')) as Partial<FileMarks>;
+    if (recorded && typeof recorded.files === 'object' && recorded.files !== null) marks = { files: recorded.files };
+  } catch {
+    // No marker yet, or one from a folder-level mark: start counting now.
+  }
+  const next: FileMarks = { files: {} };
+  const removed: string[] = [];
+  for (const name of names) {
+    const since = typeof marks.files[name] === 'number' ? (marks.files[name] as number) : nowMs;
+    if (nowMs - since >= minAgeMs) {
+      await unlink(join(dir, name)).catch(() => undefined);
+      removed.push(join(dir, name));
+    } else next.files[name] = since;
+  }
+  if (Object.keys(next.files).length > 0 || Object.keys(marks.files).length > 0) {
+    if (Object.keys(next.files).length === 0) await rm(marker, { force: true });
+    else await writeFile(marker, JSON.stringify(next));
+  }
+  return removed;
 }
 
 /** Time (ms) the folder was first seen unreferenced; records `nowMs` if this is the first time. */

@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomic.js';
 import { isSafeBlobFileName, manifestPath } from './layout.js';
 
 /** On-disk format written by this version. Bump when the manifest or blob layout changes. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** One immutable blob: logical `name`, stored as `gen-<gen>/<file>`. */
 export interface BlobRef {

@@ -3,7 +3,7 @@
  * fallbacks DESIGN §4 asks for: a blob that vanished because GC raced this reader means a newer
  * manifest exists (re-read it), a damaged generation falls back to the previous one.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Async } from '../core/hash.js';
 import { AppError, errorMessage, isAppError } from '../core/errors.js';
@@ -98,6 +98,29 @@ async function loadFrom(
   }
 }
 
+/**
+ * Read the blobs named `names` of a blob table (a manifest's current or previous set), verified
+ * like `readBlobs`.
+ */
+export async function readBlobRefs(
+  indexDir: string,
+  blobs: Record<string, BlobRef>,
+  generation: number,
+  names: readonly string[],
+): Promise<Record<string, Buffer>> {
+  return readBlobSet(indexDir, blobs, generation, names);
+}
+
+/** Where a blob's file is. */
+export function blobFilePath(indexDir: string, ref: BlobRef): string {
+  return join(indexDir, generationDirName(ref.gen), ref.file);
+}
+
+/** True when a read failed because a blob file is gone (GC raced the reader), not damaged. */
+export function isMissingBlob(err: unknown): boolean {
+  return isMissingFile(err);
+}
+
 async function readBlobSet(
   indexDir: string,
   blobs: Record<string, BlobRef>,
@@ -123,7 +146,21 @@ async function readVerifiedBlob(indexDir: string, ref: BlobRef): Promise<Buffer>
   const path = join(indexDir, generationDirName(ref.gen), ref.file);
   let data: Buffer;
   try {
-    data = await readFile(path);
+    // Never Node's shared pool of small buffers: segments are used as 8-aligned typed-array views.
+    const handle = await open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      data = Buffer.allocUnsafeSlow(size);
+      let at = 0;
+      while (at < size) {
+        const { bytesRead } = await handle.read(data, at, size - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      if (at < size) data = data.subarray(0, at);
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     throw new AppError('INDEX_CORRUPT', `index file ${path} cannot be read: ${errorMessage(err)}`, {
       hint: REBUILD_HINT,

@@ -122,7 +122,7 @@ describe('known-answer retrieval quality', () => {
     try {
       for (const kind of KINDS) assert.ok(queries.filter((q) => q.kind === kind).length >= 35, `at least 35 ${kind} queries`);
       assert.equal(new Set(queries.map((q) => q.id)).size, queries.length, 'query ids are unique');
-      const indexed = new Set(app.manager.current().docs.keys());
+      const indexed = new Set(app.manager.current().documents().map((d) => d.path));
       assert.ok(indexed.size >= 25, `corpus indexed (${indexed.size} documents)`);
       for (const q of queries) for (const path of q.relevant.keys()) assert.ok(indexed.has(path), `${q.id}: ${path} is indexed`);
       // Link queries measure graph expansion only if each answer really is linked from another page.

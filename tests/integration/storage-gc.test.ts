@@ -52,7 +52,7 @@ describe('collectGarbage', () => {
     let clock = 1_000_000;
     const now = () => clock;
     const first = await collectGarbage(temp.dir, manifest, { minAgeMs: 5000, now });
-    assert.deepEqual(first, { removed: [], deferred: [2], removedTempFiles: [] });
+    assert.deepEqual(first, { removed: [], deferred: [2], removedTempFiles: [], removedFiles: [] });
     clock += 4999;
     assert.deepEqual((await collectGarbage(temp.dir, manifest, { minAgeMs: 5000, now })).deferred, [2]);
     assert.ok(existsSync(generationDir(temp.dir, 2)));

@@ -2,21 +2,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Corpus } from '../../src/indexing/corpus.js';
 import { loadLinkGraph } from '../../src/indices/graph.js';
-import { parseDocument } from '../../src/markdown/index.js';
+import { createSegmentIndex } from '../../src/indices/keyword.js';
+import { applyDocs, memoryCorpus } from '../helpers/corpus.js';
 import { createRandom } from '../../bench/lib/random.js';
 
 const params = { k1: 1.2, b: 0.75, titleBoost: 6, headingBoost: 2 };
-const chunking = { minChars: 0, maxChars: 1500 };
 
-function upsert(corpus: Corpus, path: string, text: string, deferLinks = false): void {
-  const doc = parseDocument(path, text, chunking);
-  corpus.apply({ upserts: [{ entry: { path, size: 1, mtimeMs: 1, hash: text, chunkIds: doc.chunks.map((c) => c.id) }, doc, vectors: null }], deletes: [], touched: [], skipped: [] }, { deferLinks });
-}
-const remove = (corpus: Corpus, path: string): void => corpus.apply({ upserts: [], deletes: [path], touched: [], skipped: [] });
+const upsert = (corpus: Corpus, path: string, text: string): Promise<void> => applyDocs(corpus, [[path, text]]);
+const remove = (corpus: Corpus, path: string): Promise<void> => applyDocs(corpus, [], [path]);
 
 /** Every document's resolved out-links and the unresolved ones, comparable across corpora. */
 function linkState(corpus: Corpus): unknown {
-  const docs = [...corpus.docs.keys()].sort();
+  const docs = corpus.knownPaths().sort();
   return {
     out: docs.map((p) => [p, corpus.graph.outLinks(p).sort()]),
     unresolved: corpus.graph.unresolvedLinks().map((u) => JSON.stringify(u)).sort(),
@@ -24,27 +21,25 @@ function linkState(corpus: Corpus): unknown {
 }
 
 /** The same documents applied to a fresh corpus in one go: what a full re-resolve gives. */
-function fresh(texts: Map<string, string>): Corpus {
-  const corpus = new Corpus(params);
-  for (const [path, text] of texts) upsert(corpus, path, text);
-  // One more pass over everything with all documents present.
-  for (const [path, text] of texts) upsert(corpus, path, text + '\n');
+async function fresh(texts: Map<string, string>): Promise<Corpus> {
+  const corpus = memoryCorpus(params);
+  await applyDocs(corpus, texts);
   return corpus;
 }
 
 describe('incremental link resolution', () => {
-  test('a link resolves when its target appears and unresolves when it goes', () => {
-    const corpus = new Corpus(params);
-    upsert(corpus, 'a.md', '# A\n\nSee [[Setup Guide]] and [b](sub/b.md).\n');
+  test('a link resolves when its target appears and unresolves when it goes', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'a.md', '# A\n\nSee [[Setup Guide]] and [b](sub/b.md).\n');
     assert.deepEqual(corpus.graph.outLinks('a.md'), []);
-    upsert(corpus, 'guide.md', '---\ntitle: Setup Guide\n---\n\ntext\n');
+    await upsert(corpus, 'guide.md', '---\ntitle: Setup Guide\n---\n\ntext\n');
     assert.deepEqual(corpus.graph.outLinks('a.md'), ['guide.md']);
-    upsert(corpus, 'sub/b.md', '# B\n\ntext\n');
+    await upsert(corpus, 'sub/b.md', '# B\n\ntext\n');
     assert.deepEqual(corpus.graph.outLinks('a.md').sort(), ['guide.md', 'sub/b.md']);
     // The title changes: the wikilink no longer matches.
-    upsert(corpus, 'guide.md', '---\ntitle: Install Notes\n---\n\ntext\n');
+    await upsert(corpus, 'guide.md', '---\ntitle: Install Notes\n---\n\ntext\n');
     assert.deepEqual(corpus.graph.outLinks('a.md'), ['sub/b.md']);
-    remove(corpus, 'sub/b.md');
+    await remove(corpus, 'sub/b.md');
     assert.deepEqual(corpus.graph.outLinks('a.md'), []);
   });
 
@@ -52,13 +47,13 @@ describe('incremental link resolution', () => {
     const random = createRandom(7);
     const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
     const texts = new Map<string, string>();
-    const corpus = new Corpus(params);
+    const corpus = memoryCorpus(params);
     for (let step = 0; step < 300; step++) {
       const name = random.pick(names);
       const path = random.next() < 0.3 ? `dir/${name}.md` : `${name}.md`;
       if (texts.has(path) && random.next() < 0.25) {
         texts.delete(path);
-        remove(corpus, path);
+        await remove(corpus, path);
         continue;
       }
       const title = random.next() < 0.3 ? random.pick(names) : name;
@@ -70,23 +65,20 @@ describe('incremental link resolution', () => {
       }).join(' ');
       const text = `---\ntitle: ${title}${aliases}\n---\n\n${links}\n`;
       texts.set(path, text);
-      // Every other edit resolves its links later, in slices, as the index manager does.
-      const defer = step % 2 === 1;
-      upsert(corpus, path, text, defer);
-      if (defer && step % 4 === 1) await corpus.resolvePendingLinks(0);
+      await upsert(corpus, path, text);
     }
-    await corpus.resolvePendingLinks(0);
-    assert.deepEqual(linkState(corpus), linkState(fresh(texts)));
+    assert.deepEqual(linkState(corpus), linkState(await fresh(texts)));
   });
 
-  test('a corpus loaded from disk relinks correctly on its first change', () => {
-    const corpus = new Corpus(params);
-    upsert(corpus, 'a.md', '# A\n\n[[b]] [[c]]\n');
-    upsert(corpus, 'b.md', '# B\n');
-    const loaded = new Corpus(params, { graph: loadLinkGraph(JSON.parse(JSON.stringify(corpus.graph.toJSON()))) });
-    for (const [path, meta] of corpus.docs) loaded.docs.set(path, meta);
-    loaded.rebuildDerived();
-    upsert(loaded, 'c.md', '# C\n');
+  test('a corpus loaded from disk relinks correctly on its first change', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'a.md', '# A\n\n[[b]] [[c]]\n');
+    await upsert(corpus, 'b.md', '# B\n');
+    // What a load gives: the same segments and texts, the graph from its persisted form, no link questions recorded.
+    const index = createSegmentIndex(params);
+    for (const seg of corpus.index.segments) index.add(seg.data);
+    const loaded = new Corpus(params, corpus.texts, { index, graph: loadLinkGraph(JSON.parse(JSON.stringify(corpus.graph.toJSON()))), vector: null });
+    await upsert(loaded, 'c.md', '# C\n');
     assert.deepEqual(loaded.graph.outLinks('a.md').sort(), ['b.md', 'c.md']);
   });
 });

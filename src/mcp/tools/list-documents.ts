@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatDocumentList } from '../format.js';
+import { indexingSchema } from '../schemas.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const LIST_DOCUMENTS = 'list_documents';
@@ -41,6 +42,7 @@ export const listDocumentsOutput = z.object({
       }),
     )
     .describe('Indexed documents, sorted by path.'),
+  indexing: indexingSchema,
 });
 
 /** Registers `list_documents`: what the index holds, optionally filtered by glob or tag. */
@@ -59,11 +61,11 @@ export function registerListDocuments(server: McpServer, ctx: ToolContext): void
     },
     (args) =>
       runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
-        const { documents } = await ctx.service.listDocuments({
+        const { documents, indexing } = await ctx.service.listDocuments({
           ...(args.glob === undefined ? {} : { glob: args.glob }),
           ...(args.tag === undefined ? {} : { tag: args.tag }),
         });
-        return { text: formatDocumentList(documents), structured: { documents } };
+        return { text: formatDocumentList(documents, indexing), structured: { documents, ...(indexing ? { indexing } : {}) } };
       }),
   );
 }

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { QueryStats } from '../service.js';
-import { formatResults } from '../format.js';
-import { queryInputShape, searchResultSchema } from '../schemas.js';
+import { formatIndexingNotice, formatResults } from '../format.js';
+import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const QUERY_DOCUMENTS_COMPRESSED = 'query_documents_compressed';
@@ -43,6 +43,7 @@ export const queryDocumentsCompressedOutput = z.object({
       removed_duplicates: z.number().int(),
     })
     .describe('How many candidates each step removed.'),
+  indexing: indexingSchema,
 });
 
 function formatStats(stats: QueryStats): string {
@@ -74,7 +75,7 @@ export function registerQueryDocumentsCompressed(server: McpServer, ctx: ToolCon
     },
     (args) =>
       runTool(ctx, { name: QUERY_DOCUMENTS_COMPRESSED, activity: 'searching the index', outputSchema }, async () => {
-        const { results, stats } = await ctx.service.queryCompressed({
+        const { results, stats, indexing } = await ctx.service.queryCompressed({
           query: args.query,
           topN: args.top_n,
           ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
@@ -82,7 +83,8 @@ export function registerQueryDocumentsCompressed(server: McpServer, ctx: ToolCon
           ...(args.min_score === undefined ? {} : { minScore: args.min_score }),
           ...(args.similarity_threshold === undefined ? {} : { similarityThreshold: args.similarity_threshold }),
         });
-        return { text: `${formatStats(stats)}\n\n${formatResults(args.query, results)}`, structured: { results, stats } };
+        const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
+        return { text: `${notice}${formatStats(stats)}\n\n${formatResults(args.query, results)}`, structured: { results, stats, ...(indexing ? { indexing } : {}) } };
       }),
   );
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatResults } from '../format.js';
-import { queryInputShape, searchResultSchema } from '../schemas.js';
+import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const QUERY_DOCUMENTS = 'query_documents';
@@ -10,6 +10,7 @@ export const queryDocumentsInput = z.object(queryInputShape);
 
 export const queryDocumentsOutput = z.object({
   results: z.array(searchResultSchema).describe('Best first; at most top_n.'),
+  indexing: indexingSchema,
 });
 
 /** Registers `query_documents`: plain hybrid search, every fused result up to `top_n`. */
@@ -30,13 +31,13 @@ export function registerQueryDocuments(server: McpServer, ctx: ToolContext): voi
     },
     (args) =>
       runTool(ctx, { name: QUERY_DOCUMENTS, activity: 'searching the index', outputSchema: queryDocumentsOutput }, async () => {
-        const { results } = await ctx.service.query({
+        const { results, indexing } = await ctx.service.query({
           query: args.query,
           topN: args.top_n,
           ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
           ...(args.tags === undefined ? {} : { tags: args.tags }),
         });
-        return { text: formatResults(args.query, results), structured: { results } };
+        return { text: formatResults(args.query, results, indexing), structured: { results, ...(indexing ? { indexing } : {}) } };
       }),
   );
 }
