@@ -59,11 +59,16 @@ export interface Container {
   sections: Map<number, Uint8Array>;
 }
 
-/** Reads the header and directory; throws TypeError on anything malformed. */
-export function decodeContainer(bytes: Uint8Array, magic: string): Container {
+/**
+ * Reads the header and directory; throws TypeError on anything malformed. `checkVersion` runs
+ * before the directory is read: another version may lay out everything after the version
+ * differently, so it must be refused as a version, not reported as damage.
+ */
+export function decodeContainer(bytes: Uint8Array, magic: string, checkVersion: (version: number) => void = () => undefined): Container {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.byteLength < HEADER_BYTES || view.toString('latin1', 0, 8) !== magic) throw new TypeError('not a ragdocs index file (bad magic)');
   const version = view.readUInt32LE(8);
+  checkVersion(version);
   const count = view.readUInt32LE(12);
   if (HEADER_BYTES + ENTRY_BYTES * count > view.byteLength) throw new TypeError(`directory of ${count} sections runs past the end`);
   const sections = new Map<number, Uint8Array>();

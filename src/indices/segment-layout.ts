@@ -162,8 +162,9 @@ export function encodeSegment(columns: SegmentColumns): Buffer {
  */
 export function decodeSegment(bytes: Uint8Array, id: string): SegmentData {
   if (bytes.byteOffset % 8 !== 0) throw new TypeError('segment bytes must be 8-byte aligned');
-  const { version, sections } = decodeContainer(bytes, SEGMENT_MAGIC);
-  if (version !== SEGMENT_VERSION) throw new SegmentVersionError(version);
+  const { sections } = decodeContainer(bytes, SEGMENT_MAGIC, (version) => {
+    if (version !== SEGMENT_VERSION) throw new SegmentVersionError(version);
+  });
   const get = (kind: number): Uint8Array => {
     const s = sections.get(kind);
     if (s === undefined) throw new TypeError(`section ${kind} is missing`);
