@@ -4,6 +4,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import { EmbedderRuntime } from '../embed/runtime.js';
 import { IndexManager } from '../indexing/index-manager.js';
+import type { IndexWorkers } from '../indexing/index-workers.js';
 import { watchDocuments, type DocWatcher } from '../indexing/watcher.js';
 import { createDocsService } from './docs-service.js';
 import type { DocsService } from '../mcp/service.js';
@@ -24,8 +25,10 @@ export interface ApplicationOptions {
   embedderRetryMs?: readonly number[];
   /** Provider `test` only: simulated model cost per text in the worker (benchmarks). */
   testEmbedCostMs?: number;
-  /** Build keyword segments on the main thread (the behaviour before the build worker; benchmarks). */
+  /** Read, parse and build segments on the main thread instead of index workers (benchmarks). */
   keywordOnMainThread?: boolean;
+  /** Injected index workers (tests). */
+  indexWorkers?: IndexWorkers;
   instanceId?: string;
   /** A configuration problem the app was started despite; reported by index_status. */
   configProblem?: string;
@@ -65,6 +68,7 @@ export function createApplication(opts: ApplicationOptions): Application {
     instanceId,
     rebuild: opts.rebuild ?? false,
     keywordOnMainThread: opts.keywordOnMainThread ?? false,
+    ...(opts.indexWorkers ? { indexWorkers: opts.indexWorkers } : {}),
   });
   if (opts.configProblem) manager.reportConfigProblem(opts.configProblem);
   const service = createDocsService({ config: opts.config, manager, embedding });

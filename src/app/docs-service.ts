@@ -43,7 +43,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
   /** Set while the index is incomplete (a first build or a large change being applied). */
   const indexingNotice = (): IndexingNotice | undefined => {
     const p = manager.progress();
-    if (p === null || p.loading || p.filesIndexed >= p.filesTotal) return undefined;
+    if (p === null || p.loading || (p.filesTotal !== null && p.filesIndexed >= p.filesTotal)) return undefined;
     return { files_indexed: p.filesIndexed, files_total: p.filesTotal };
   };
   const onSemanticError = (err: unknown): void => manager.reportSearchError(err);

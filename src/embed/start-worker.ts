@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * Starts a worker thread from the module `name` (without extension) next to `base`: the
@@ -6,10 +6,10 @@ import { Worker } from 'node:worker_threads';
  * registered inside the worker, since the main thread's loader hooks do not reach workers on
  * Node 20.
  */
-export function startWorker(base: string, name: string, workerData: unknown): Worker {
+export function startWorker(base: string, name: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const fromSource = base.endsWith('.ts');
   const entry = new URL(`./${name}${fromSource ? '.ts' : '.js'}`, base);
-  const options = { workerData, stderr: false, stdout: false };
+  const options = { workerData, stderr: false, stdout: false, ...(resourceLimits ? { resourceLimits } : {}) };
   if (!fromSource) return new Worker(entry, options);
   const boot = `import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(entry.href)}))`;
   return new Worker(boot, { ...options, eval: true });

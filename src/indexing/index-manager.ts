@@ -30,12 +30,15 @@ export interface IndexManagerOptions {
   rebuild?: boolean;
   /** Read, parse and build segments and merges on the main thread instead of index workers (tests, benchmarks). */
   keywordOnMainThread?: boolean;
+  /** Injected index workers (tests); default: a pool of up to two worker threads. */
+  indexWorkers?: IndexWorkers;
 }
 
 /** How far the current indexing run is: files the index holds, of those it will hold. */
 export interface IndexingProgress {
   filesIndexed: number;
-  filesTotal: number;
+  /** Null while the folder has not been scanned yet. */
+  filesTotal: number | null;
   /** True while the first load of the persisted generation is still running. */
   loading: boolean;
 }
@@ -80,6 +83,9 @@ export class IndexManager {
   /** Paths of the batches the current write cycle is applying. */
   private readonly applying = new Set<string>();
   private loaded = false;
+  /** The first reconcile has queued every change: until then a corpus that loaded empty is incomplete. */
+  private reconciled = false;
+  private loadedEmpty = false;
   private loadedWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: IndexManagerOptions) {
@@ -87,7 +93,7 @@ export class IndexManager {
     // loadConfig already adds an index dir inside the docs root to docs.exclude.
     this.filter = createPathFilter(config.docs);
     this.store = new IndexStore({ config, vectorSpace: opts.embedding.spaceId, logger: opts.logger, instanceId: opts.instanceId, rebuild: opts.rebuild ?? false });
-    this.workers = opts.keywordOnMainThread ? null : createIndexWorkers();
+    this.workers = opts.indexWorkers ?? (opts.keywordOnMainThread ? null : createIndexWorkers());
     this.maintenance = new SegmentMaintenance(opts.logger, this.workers);
     this.corpus = this.store.emptyCorpus();
     this.follower = new ManifestFollower({
@@ -114,6 +120,7 @@ export class IndexManager {
     try {
       const loaded = await this.store.open();
       this.absorbLoad(loaded, true);
+      this.loadedEmpty = this.corpus.documentCount + this.corpus.skippedCount === 0;
     } finally {
       this.loaded = true;
       const waiters = this.loadedWaiters;
@@ -150,13 +157,15 @@ export class IndexManager {
    * is missing from answers.
    */
   progress(): IndexingProgress | null {
-    if (!this.loaded) return { filesIndexed: 0, filesTotal: 0, loading: true };
-    if (this.pending.size + this.applying.size === 0 && this.state !== 'loading') return null;
+    if (!this.loaded) return { filesIndexed: 0, filesTotal: null, loading: true };
+    const indexedNow = this.corpus.documentCount + this.corpus.skippedCount;
+    // Nothing on disk and the folder not scanned yet: a first build is about to start.
+    if (!this.reconciled && this.loadedEmpty) return { filesIndexed: indexedNow, filesTotal: null, loading: false };
+    if (this.pending.size + this.applying.size === 0) return null;
     let missing = 0;
     for (const p of this.pending) if (this.corpus.file(p) === undefined) missing++;
     for (const p of this.applying) if (!this.pending.has(p) && this.corpus.file(p) === undefined) missing++;
-    const indexed = this.corpus.documentCount + this.corpus.skippedCount;
-    return { filesIndexed: indexed, filesTotal: indexed + missing, loading: false };
+    return { filesIndexed: indexedNow, filesTotal: indexedNow + missing, loading: false };
   }
 
   /** For `status`: load what is persisted and report it, without indexing. */
@@ -181,6 +190,7 @@ export class IndexManager {
     }
     for (const path of this.corpus.knownPaths()) if (!seen.has(path)) changed.push(path);
     this.enqueue(changed);
+    this.reconciled = true;
     // Chunks persisted without vectors (the model was not ready then) are embedded now.
     if (this.vectorsDue()) this.kick();
     if (this.isIdle()) this.markIdle();
@@ -448,9 +458,18 @@ export class IndexManager {
       maxFileBytes: this.opts.config.docs.maxFileBytes,
       chunking: this.opts.config.chunking,
     };
-    if (this.workers) return this.workers.prepare(paths, known, opts);
-    this.mainBuilder ??= createSegmentBuilder();
-    return prepareBatch(paths, known, opts, this.mainBuilder);
+    const here = (): Promise<PreparedBatch> => {
+      this.mainBuilder ??= createSegmentBuilder();
+      return prepareBatch(paths, known, opts, this.mainBuilder);
+    };
+    if (this.workers === null) return here();
+    return this.workers.prepare(paths, known, opts).catch((err: unknown) => {
+      if (this.closed) throw err;
+      // A worker that died on this batch (out of its memory cap on a huge file, say) would die
+      // again on every retry: the main thread, without the cap, does it this once.
+      this.opts.logger.warn({ err: errorMessage(err), files: paths.length }, 'an index worker failed on a batch; preparing it on the main thread');
+      return here();
+    });
   }
 
   /** Applies one prepared batch to the corpus (synchronously); true when anything changed. */

@@ -124,7 +124,15 @@ export class IndexStore {
   /** Reads the manifest and loads its generation if it is newer than the one held. */
   async loadNewer(): Promise<StoreLoadResult | null> {
     if (!this.persistent) return null;
-    const manifest = await readManifest(this.opts.config.index.dir);
+    let manifest: Manifest | null;
+    try {
+      manifest = await readManifest(this.opts.config.index.dir);
+    } catch (err) {
+      // An older format or a damaged manifest is what this instance is replacing (open said so
+      // once); only a newer format is a reason to stop.
+      if (isAppError(err) && (err.code === 'INDEX_CORRUPT' || (err.code === 'INDEX_FORMAT' && !/newer/.test(err.message)))) return null;
+      throw err;
+    }
     if (manifest === null || manifest.generation <= this.generation) return null;
     const warnings: string[] = [];
     return (await this.tryLoad(manifest, warnings)) ?? this.fresh(manifest, warnings);

@@ -19,6 +19,14 @@ export interface IndexWorkers {
 /** A request without its id (distributes over the union). */
 type Job = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
+/**
+ * V8 lets a worker's heap grow far beyond what it needs before collecting (two workers reached
+ * 300 MB each on a 50k-chunk build); a cap makes it collect sooner (measured on 50k chunks:
+ * peak RSS of `index` 700 → 480 MB, same time). A batch that does not fit (one huge file) kills
+ * the worker; the manager then prepares that batch on the main thread.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 };
+
 type Reply = { id: number; result: unknown } | { id: number; error: string };
 
 interface Slot {
@@ -46,7 +54,7 @@ export function createIndexWorkers(max = 2): IndexWorkers {
   };
   const ensure = (slot: Slot): Worker => {
     if (slot.worker) return slot.worker;
-    const w = startWorker(import.meta.url, 'index-worker', null);
+    const w = startWorker(import.meta.url, 'index-worker', null, WORKER_LIMITS);
     w.on('message', (reply: Reply) => {
       const p = pending.get(reply.id);
       if (p === undefined) return;

@@ -45,6 +45,7 @@ function quoteQuery(query: string): string {
 /** "Indexing in progress: 1,200 of 5,124 files indexed; results may be incomplete." */
 export function formatIndexingNotice(notice: IndexingNotice): string {
   const n = (x: number): string => x.toLocaleString('en-US');
+  if (notice.files_total === null) return `Indexing in progress: ${n(notice.files_indexed)} files indexed so far, still scanning the folder; results may be incomplete.`;
   return `Indexing in progress: ${n(notice.files_indexed)} of ${n(notice.files_total)} files indexed; results may be incomplete.`;
 }
 

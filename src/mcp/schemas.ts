@@ -74,7 +74,7 @@ export const queryInputShape = {
 export const indexingSchema = z
   .object({
     files_indexed: z.number().int().describe('Files the index holds now.'),
-    files_total: z.number().int().describe('Files it will hold once indexing is done.'),
+    files_total: z.number().int().nullable().describe('Files it will hold once indexing is done (null: the folder is still being scanned).'),
   })
   .optional()
   .describe('Set while indexing is in progress: results may be incomplete until files_indexed reaches files_total.');

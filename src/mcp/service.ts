@@ -59,7 +59,8 @@ export interface DocumentSummary {
 /** Present while the index is incomplete: answers may miss files not indexed yet. */
 export interface IndexingNotice {
   files_indexed: number;
-  files_total: number;
+  /** Null while the folder is still being scanned. */
+  files_total: number | null;
 }
 
 export interface DocsService {
