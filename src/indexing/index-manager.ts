@@ -539,9 +539,12 @@ export class IndexManager {
   /** One follower step: swap in a generation another instance published, between requests. */
   private async followOnce(): Promise<void> {
     try {
+      const start = performance.now();
       const newer = await this.store.loadNewer();
       if (newer && !this.draining && !this.closed) {
         this.absorbLoad(newer);
+        // Benchmarks read this line (bench/footprint.ts): the cost of following another writer.
+        this.opts.logger.debug({ generation: newer.generation, ms: Math.round((performance.now() - start) * 10) / 10 }, 'followed a newer generation');
         if (this.vectorsDue()) this.kick();
       }
     } catch (err) {
