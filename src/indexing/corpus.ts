@@ -50,6 +50,8 @@ export class Corpus {
   /** Vectors of the chunks that have been embedded, in the space `vectorSpace` names; null until an embedder is ready. */
   vector: VectorIndex | null;
   vectorSpace: string | null;
+  /** The vector index's base (`vectors.hnsw`) is on disk in the base generation: publishes may write a delta. */
+  vectorBaseOnDisk = false;
   /** Set by apply/load, cleared by the persister once written: documents whose link-graph entry changed. */
   readonly dirty = { vectors: true, graph: new Set<string>(), allGraph: true };
   /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
@@ -280,6 +282,7 @@ export class Corpus {
     const dropped = this.vector !== null && this.vector.size > 0;
     this.vector = createVectorIndex({ dimension, initialCapacity: Math.max(1024, this.chunkCount) });
     this.vectorSpace = space;
+    this.vectorBaseOnDisk = false;
     this.dirty.vectors = true;
     this.byHash = null;
     this.missing = null;

@@ -14,10 +14,10 @@ import { createLinkGraph } from '../indices/graph.js';
 import { SegmentIndex } from '../indices/segment-index.js';
 import { segmentBlobName } from '../indices/segment-build.js';
 import { decodeSegment, SegmentVersionError, type SegmentData } from '../indices/segment-layout.js';
-import { loadVectorIndex } from '../indices/vector.js';
+import { applyVectorDelta, decodeVectorDelta, loadVectorIndex } from '../indices/vector.js';
 import { Corpus } from './corpus.js';
 import { alignedBytes } from './merge-job.js';
-import { corpusToBlobs, graphBlob, indexFingerprint, parseGraphShard, parseState, restoreGraph, STATE_BLOB, VECTORS_BLOB, VECTORS_META_BLOB, type IndexFingerprint } from './persist.js';
+import { corpusToBlobs, graphBlob, indexFingerprint, parseGraphShard, parseState, restoreGraph, STATE_BLOB, VECTORS_BLOB, VECTORS_DELTA_BLOB, VECTORS_META_BLOB, type IndexFingerprint } from './persist.js';
 import { TextStore } from './text-store.js';
 
 export interface StoreLoadResult {
@@ -169,9 +169,13 @@ export class IndexStore {
     }
     const dir = this.opts.config.index.dir;
     try {
-      const { newBlobs, keepBlobs, meta, graphShards } = await corpusToBlobs(corpus, this.texts, this.manifest, this.fingerprint, this.graphShards);
+      const { newBlobs, keepBlobs, meta, graphShards, vectorBase } = await corpusToBlobs(corpus, this.texts, this.manifest, this.fingerprint, this.graphShards);
       this.manifest = await publishGeneration(dir, { base: this.manifest, meta, newBlobs, keepBlobs, instanceId: this.opts.instanceId });
       this.graphShards = graphShards;
+      if (vectorBase && corpus.vector) {
+        corpus.vector.markBase();
+        corpus.vectorBaseOnDisk = true;
+      }
       await this.texts.openFiles(this.textRefs(corpus, this.manifest.blobs));
       corpus.markClean();
       this.remember(corpus);
@@ -273,7 +277,7 @@ export class IndexStore {
       const wanted = state.segments.map((s) => ({ ...s, name: segmentBlobName(s.id) }));
       const toRead = wanted.filter((s) => !this.segments.has(s.id)).map((s) => s.name);
       const graphNames = Array.from({ length: state.graphShards }, (_, k) => graphBlob(k));
-      const vectorNames = vectorSpace !== null ? [VECTORS_META_BLOB] : [];
+      const vectorNames = vectorSpace !== null ? [VECTORS_META_BLOB, ...(refs[VECTORS_DELTA_BLOB] ? [VECTORS_DELTA_BLOB] : [])] : [];
       const blobs = await readBlobRefs(dir, refs, generation, [...toRead, ...graphNames, ...vectorNames]);
       const segments = wanted.map(({ id, name, dead }) => {
         const cached = this.segments.get(id);
@@ -298,12 +302,15 @@ export class IndexStore {
         const ref = refs[VECTORS_BLOB];
         if (!ref) throw new TypeError('the vector index is missing');
         const meta = JSON.parse(required(blobs, VECTORS_META_BLOB).toString('utf8')) as unknown;
-        vector = { index: await loadVectorIndex(blobFilePath(dir, ref), meta), space: vectorSpace };
+        const index = await loadVectorIndex(blobFilePath(dir, ref), meta);
+        if (refs[VECTORS_DELTA_BLOB]) applyVectorDelta(index, decodeVectorDelta(required(blobs, VECTORS_DELTA_BLOB), index.dimension));
+        vector = { index, space: vectorSpace };
       }
       const params = this.fingerprint.keywordParams;
       const index = SegmentIndex.restore(scoringSettings(params), resolvePolicy(params), segments, state.stamps);
       const corpus = new Corpus(params, this.texts, { index, graph, vector });
       corpus.keepable = keepable;
+      corpus.vectorBaseOnDisk = vector !== null;
       if (keepable) corpus.markClean();
       // The caller's list: warnings it adds after this returns (a fallback) reach the result too.
       return { corpus, generation: manifest.generation, manifest, graphShards: keepable ? state.graphShards : null, warnings };

@@ -7,7 +7,9 @@
  *   generation that uses them and opened as typed-array views;
  * - `txt-<id>.bin`: immutable text blobs (text-blob.ts), opened for positional reads, never read whole;
  * - `graph-<k>.json`: the link graph's out-links of the documents whose path hashes to shard k;
- * - `vectors.hnsw` + `vectors-meta.json`: the vector index, when chunks have vectors.
+ * - `vectors.hnsw` + `vectors-meta.json`: the vector index, when chunks have vectors, as of
+ *   when it was last written whole; `vectors-delta.bin`: the vectors added and removed since
+ *   (rewritten whole, and the delta dropped, once the delta passes 10% of the vectors).
  *
  * A publish writes the new segments and text blobs, the state and the graph shards that changed:
  * a one-file edit writes a small segment, a small text blob and one graph shard.
@@ -21,6 +23,7 @@ import { KEYWORD_SETTINGS_KEY, type KeywordIndexParams } from '../indices/keywor
 import type { LinkGraph } from '../indices/graph.js';
 import { chunkingFingerprint } from '../markdown/index.js';
 import type { BlobRef, Manifest } from '../storage/manifest.js';
+import { encodeVectorDelta } from '../indices/vector.js';
 import type { Corpus } from './corpus.js';
 import type { TextStore } from './text-store.js';
 
@@ -43,6 +46,12 @@ export function indexFingerprint(config: Config, vectorSpace: string | null): In
 export const STATE_BLOB = 'state.json';
 export const VECTORS_BLOB = 'vectors.hnsw';
 export const VECTORS_META_BLOB = 'vectors-meta.json';
+/** Vectors added and removed since `vectors.hnsw` was written (see encodeVectorDelta). */
+export const VECTORS_DELTA_BLOB = 'vectors-delta.bin';
+/** The base is rewritten (and the delta dropped) once the delta exceeds this share of the vectors… */
+const MAX_VECTOR_DELTA_SHARE = 0.1;
+/** …or this many vectors, whichever is more. */
+const MIN_VECTOR_DELTA = 1024;
 export const graphBlob = (shard: number): string => `graph-${shard}.json`;
 
 export interface StateBlob {
@@ -113,7 +122,7 @@ export async function corpusToBlobs(
   base: Manifest | null,
   fp: IndexFingerprint,
   previousGraphShards: number | null,
-): Promise<{ newBlobs: Record<string, Uint8Array>; keepBlobs: string[]; meta: Record<string, unknown>; graphShards: number }> {
+): Promise<{ newBlobs: Record<string, Uint8Array>; keepBlobs: string[]; meta: Record<string, unknown>; graphShards: number; vectorBase: boolean }> {
   const newBlobs: Record<string, Uint8Array> = {};
   const keepBlobs: string[] = [];
   const canKeep = (name: string): boolean => corpus.keepable && base?.blobs[name] !== undefined;
@@ -162,9 +171,20 @@ export async function corpusToBlobs(
   const state: StateBlob = { format: 'ragdocs-state', version: 1, settings: KEYWORD_SETTINGS_KEY, ...corpus.index.state(), graphShards: shards };
   newBlobs[STATE_BLOB] = json(state);
 
+  let vectorBase = false;
   if (corpus.vector) {
-    if (!corpus.dirty.vectors && canKeep(VECTORS_BLOB) && canKeep(VECTORS_META_BLOB)) keepBlobs.push(VECTORS_BLOB, VECTORS_META_BLOB);
-    else {
+    const baseKept = corpus.vectorBaseOnDisk && canKeep(VECTORS_BLOB) && canKeep(VECTORS_META_BLOB);
+    const { added, removed } = corpus.vector.delta();
+    const small = added.length + removed.length <= Math.max(MIN_VECTOR_DELTA, MAX_VECTOR_DELTA_SHARE * corpus.vector.size);
+    if (baseKept && (!corpus.dirty.vectors || small)) {
+      // The base stays; what changed since it is a small delta (a one-file edit writes a few KB, not every vector).
+      keepBlobs.push(VECTORS_BLOB, VECTORS_META_BLOB);
+      if (added.length + removed.length > 0) {
+        if (!corpus.dirty.vectors && canKeep(VECTORS_DELTA_BLOB)) keepBlobs.push(VECTORS_DELTA_BLOB);
+        else newBlobs[VECTORS_DELTA_BLOB] = encodeVectorDelta(corpus.vector);
+      }
+    } else {
+      vectorBase = true;
       const tmp = join(tmpdir(), `ragdocs-vectors-${process.pid}-${randomBytes(4).toString('hex')}.hnsw`);
       try {
         await corpus.vector.writeTo(tmp);
@@ -185,7 +205,7 @@ export async function corpusToBlobs(
     documents: corpus.documentCount,
     chunks: corpus.chunkCount,
   };
-  return { newBlobs, keepBlobs, meta, graphShards: shards };
+  return { newBlobs, keepBlobs, meta, graphShards: shards, vectorBase };
 }
 
 /** Reshard only when the count is off by 4× or more, so an index hovering at a boundary does not flip. */

@@ -50,6 +50,82 @@ export interface VectorIndex {
   /** Writes the hnswlib file; keep `meta()` alongside it to load it again. */
   writeTo(filePath: string): Promise<void>;
   meta(): VectorIndexMeta;
+  /** Ids added (or replaced) and removed since `markBase` (or since creation/load). */
+  delta(): { added: string[]; removed: string[] };
+  /** The current contents are now the persisted base: the delta starts empty. */
+  markBase(): void;
+}
+
+/** A delta as persisted next to a base hnswlib file: what changed since the base was written. */
+export interface VectorDelta {
+  removed: string[];
+  added: { id: string; vector: Float32Array }[];
+}
+
+const DELTA_MAGIC = 'RDXVEC\0\0';
+const DELTA_VERSION = 1;
+
+/**
+ * Binary delta: 8-byte magic, u32 version, u32 dimension, u32 length of a JSON header
+ * `{"removed":[ids],"added":[ids]}`, the header, zero padding to 4 bytes, then one float32
+ * vector per added id, in header order (little endian).
+ */
+export function encodeVectorDelta(index: VectorIndex): Uint8Array {
+  const { added, removed } = index.delta();
+  const header = Buffer.from(JSON.stringify({ removed, added }), 'utf8');
+  const start = align4(20 + header.length);
+  const bytes = Buffer.alloc(start + added.length * index.dimension * 4);
+  bytes.write(DELTA_MAGIC, 0, 'latin1');
+  bytes.writeUInt32LE(DELTA_VERSION, 8);
+  bytes.writeUInt32LE(index.dimension, 12);
+  bytes.writeUInt32LE(header.length, 16);
+  header.copy(bytes, 20);
+  added.forEach((id, i) => {
+    const v = index.getVector(id) as Float32Array;
+    for (let d = 0; d < index.dimension; d++) bytes.writeFloatLE(v[d] as number, start + (i * index.dimension + d) * 4);
+  });
+  return bytes;
+}
+
+export function decodeVectorDelta(bytes: Uint8Array, dimension: number): VectorDelta {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bad = (why: string): AppError =>
+    new AppError('INDEX_CORRUPT', `vector delta is damaged: ${why}`, { hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)' });
+  if (buf.length < 20 || buf.toString('latin1', 0, 8) !== DELTA_MAGIC) throw bad('no RDXVEC header');
+  const version = buf.readUInt32LE(8);
+  if (version !== DELTA_VERSION) {
+    throw new AppError('INDEX_FORMAT', `vector delta format ${version} is not supported (expected ${DELTA_VERSION})`, { hint: 'rebuild the index (`mcp-markdown-ragdocs index --rebuild`)' });
+  }
+  if (buf.readUInt32LE(12) !== dimension) throw bad(`dimension ${buf.readUInt32LE(12)}, the base has ${dimension}`);
+  const headerLength = buf.readUInt32LE(16);
+  let header: { removed?: unknown; added?: unknown };
+  try {
+    header = JSON.parse(buf.toString('utf8', 20, 20 + headerLength)) as typeof header;
+  } catch {
+    throw bad('header is not JSON');
+  }
+  const { removed, added } = header;
+  if (!Array.isArray(removed) || !Array.isArray(added) || ![...removed, ...added].every((x) => typeof x === 'string')) throw bad('malformed header');
+  const start = align4(20 + headerLength);
+  if (buf.length !== start + added.length * dimension * 4) throw bad(`${buf.length} bytes for ${added.length} vectors`);
+  return {
+    removed: removed as string[],
+    added: (added as string[]).map((id, i) => {
+      const v = new Float32Array(dimension);
+      for (let d = 0; d < dimension; d++) v[d] = buf.readFloatLE(start + (i * dimension + d) * 4);
+      return { id, vector: v };
+    }),
+  };
+}
+
+/** Applies a persisted delta to the base it was written against. */
+export function applyVectorDelta(index: VectorIndex, delta: VectorDelta): void {
+  for (const id of delta.removed) index.remove(id);
+  for (const { id, vector } of delta.added) index.add(id, vector);
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
 }
 
 const DEFAULT_CAPACITY = 1024;
@@ -150,6 +226,9 @@ function wrapIndex(
 ): VectorIndex {
   let nextLabel = firstLabel;
   const idByLabel = new Map<number, string>();
+  // Changes since the persisted base (see delta/markBase).
+  const added = new Set<string>();
+  const removed = new Set<string>();
   for (const [id, label] of labels) idByLabel.set(label, id);
   // Points marked deleted still occupy a slot until an add replaces them.
   let freeSlots = hnsw.getCurrentCount() - labels.size;
@@ -157,6 +236,8 @@ function wrapIndex(
   const removeLabel = (id: string): boolean => {
     const label = labels.get(id);
     if (label === undefined) return false;
+    added.delete(id);
+    removed.add(id);
     hnsw.markDelete(label);
     labels.delete(id);
     idByLabel.delete(label);
@@ -186,6 +267,7 @@ function wrapIndex(
       if (freeSlots > 0) freeSlots--;
       labels.set(id, label);
       idByLabel.set(label, id);
+      added.add(id);
     },
     remove: removeLabel,
     search(vector, k) {
@@ -208,6 +290,11 @@ function wrapIndex(
     ids: () => [...labels.keys()].sort(),
     async writeTo(filePath) {
       await hnsw.writeIndex(filePath);
+    },
+    delta: () => ({ added: [...added].sort(), removed: [...removed].filter((id) => !added.has(id)).sort() }),
+    markBase() {
+      added.clear();
+      removed.clear();
     },
     meta() {
       const ids = [...labels.keys()].sort();

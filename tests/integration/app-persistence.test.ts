@@ -7,6 +7,8 @@ import { readManifest } from '../../src/storage/manifest.js';
 import { generationDir } from '../../src/storage/layout.js';
 import { fixturePath, makeTempDir } from '../helpers/paths.js';
 import { startApp, testConfig } from '../helpers/app.js';
+import { waitFor } from '../helpers/wait.js';
+import { embeddingText } from '../../src/indexing/prepare.js';
 
 const FIXTURE_DOCS = 6;
 
@@ -112,6 +114,51 @@ describe('persistence through the application', () => {
       assert.ok(results.length > 0 && results.every((r) => !r.matched_by.includes('semantic')));
     } finally {
       await third.stop();
+    }
+  });
+
+  test('a one-file edit writes a vector delta, not every vector, and a restart loads base + delta exactly', async () => {
+    const docs = join(tmp.dir, 'delta-docs');
+    const indexDir = join(tmp.dir, 'delta-index');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    const embedder = createHashingEmbedder(32);
+    const first = await startApp(testConfig(docs, indexDir), { embedder, watch: true });
+    let before: Awaited<ReturnType<typeof readManifest>>;
+    try {
+      before = await readManifest(indexDir);
+      assert.ok(before?.blobs['vectors.hnsw']);
+      appendFileSync(join(docs, 'README.md'), '\nThe plumbago token joins the readme.\n');
+      await waitFor('the edit to be indexed', async () => ((await first.service.query({ query: 'plumbago', topN: 1 })).results[0]?.path === 'README.md' ? true : null), 10_000);
+      assert.ok(await first.manager.waitForIdle(10_000));
+    } finally {
+      await first.stop();
+    }
+    const after = await readManifest(indexDir);
+    assert.ok(after && before && after.generation > before.generation);
+    assert.deepEqual(after.blobs['vectors.hnsw'], before.blobs['vectors.hnsw'], 'the base vectors are shared, not rewritten');
+    const delta = after.blobs['vectors-delta.bin'];
+    assert.ok(delta && delta.gen === after.generation, 'the edit wrote a delta');
+    assert.ok(delta.bytes < 8 * 1024, `delta of ${delta.bytes} bytes for one file`);
+
+    // A restart applies the delta: every chunk has its vector, the edited one the vector of its new text.
+    const second = await startApp(testConfig(docs, indexDir), { embedder });
+    try {
+      const s = second.manager.status();
+      assert.equal(s.files_parsed, 0);
+      assert.equal(s.embeddings_computed, 0, 'nothing re-embedded');
+      assert.equal(s.chunks_embedded, s.chunks);
+      const corpus = second.manager.current();
+      for (const id of corpus.chunkIds('README.md')) {
+        const chunk = (await corpus.readChunks([id])).get(id);
+        assert.ok(chunk);
+        const expected = (await embedder.embedDocuments([embeddingText(chunk.headingPath, chunk.content)]))[0] as Float32Array;
+        const stored = corpus.vector?.getVector(id);
+        assert.ok(stored, `${id} has a vector`);
+        const norm = Math.hypot(...expected);
+        stored.forEach((x, d) => assert.ok(Math.abs(x - (expected[d] as number) / norm) < 1e-5, `${id}[${d}]`));
+      }
+    } finally {
+      await second.stop();
     }
   });
 
