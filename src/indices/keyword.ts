@@ -10,6 +10,7 @@
 import lunr from 'lunr';
 import { buildSegment, type BuiltSegment, type SegmentDocInput } from './segment-build.js';
 import { SEGMENT_VERSION } from './segment-layout.js';
+import { TEXT_VERSION } from './text-blob.js';
 import { SegmentIndex } from './segment-index.js';
 import type { ScoringSettings } from './segment-search.js';
 import { resolvePolicy, resolveSettings } from './keyword-settings.js';
@@ -44,7 +45,7 @@ const MAX_QUERY_TERMS = 64;
 const MAX_QUERY_CHARS = 20_000;
 
 /** Everything that changes the bytes segments are built from: a mismatch on load rebuilds. */
-export const KEYWORD_SETTINGS_KEY = JSON.stringify({ lunr: lunr.version, tokenizer: TOKENIZER_VERSION, segment: SEGMENT_VERSION });
+export const KEYWORD_SETTINGS_KEY = JSON.stringify({ lunr: lunr.version, tokenizer: TOKENIZER_VERSION, segment: SEGMENT_VERSION, text: TEXT_VERSION });
 
 /** lunr's English stop-word filter + Porter stemmer (the tokenizer memoises per word). */
 const analyzeWord: WordAnalyzer = (word) => {
