@@ -112,6 +112,29 @@ export function restoreGraph(graph: LinkGraph, shards: readonly GraphShardBlob[]
 }
 
 /**
+ * Brings a graph restored from shards up to date with new copies of some of them (`shards`:
+ * shard number and content): documents of those shards that are gone are removed, the others set.
+ */
+export function applyGraphShards(graph: LinkGraph, shardCount: number, shards: readonly (readonly [number, GraphShardBlob])[]): void {
+  if (shards.length === 0) return;
+  const changed = new Set(shards.map(([k]) => k));
+  const present = new Set<string>();
+  for (const [, shard] of shards) for (const [path] of shard.docs) present.add(path);
+  for (const path of graph.documents()) if (changed.has(graphShardOf(path, shardCount)) && !present.has(path)) graph.removeDocument(path);
+  for (const [, shard] of shards) {
+    for (const [path, targets, unresolved] of shard.docs) {
+      const before = graph.linksOf(path);
+      if (before !== null && sameStrings(before.targets, targets) && sameStrings(before.unresolved, unresolved)) continue;
+      graph.setDocument(path, targets, unresolved);
+    }
+  }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
  * Serialises the corpus into blobs, keeping every blob of `base` whose content is known to be
  * unchanged (segments and text blobs are named by content; graph shards by their dirty flags),
  * so a one-file edit rewrites a small part of the index instead of all of it.
