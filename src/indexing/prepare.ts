@@ -39,6 +39,8 @@ export interface PreparedBatch {
 }
 
 const NO_HASH = '0'.repeat(64);
+/** Files read ahead of the one being parsed. */
+const READ_AHEAD = 8;
 
 /**
  * Reads each path of a batch and compares its content hash with what the index holds (work
@@ -57,11 +59,22 @@ export async function prepareBatch(
   const deletes: string[] = [];
   const touched: PreparedBatch['touched'] = [];
   const stats: PrepareStats = { parsed: 0, unchanged: 0, warnings: [] };
-  for (const path of paths) {
+  // Reads run a few files ahead of parsing, so the disk and the CPU work at the same time.
+  const reads: (Promise<Awaited<ReturnType<typeof readDocumentFile>>> | undefined)[] = [];
+  const startRead = (i: number): void => {
+    const p = readDocumentFile(opts.rootReal, paths[i] as string, opts.maxFileBytes);
+    p.catch(() => undefined); // handled when awaited below
+    reads[i] = p;
+  };
+  for (let i = 0; i < Math.min(READ_AHEAD, paths.length); i++) startRead(i);
+  for (const [i, path] of paths.entries()) {
     const before = known.get(path);
+    if (i + READ_AHEAD < paths.length) startRead(i + READ_AHEAD);
+    const pending = reads[i] as Promise<Awaited<ReturnType<typeof readDocumentFile>>>;
+    reads[i] = undefined;
     let read;
     try {
-      read = await readDocumentFile(opts.rootReal, path, opts.maxFileBytes);
+      read = await pending;
     } catch (err) {
       if (isAppError(err) && (err.code === 'NOT_FOUND' || err.code === 'PATH_OUTSIDE_ROOT')) {
         if (before) deletes.push(path);
