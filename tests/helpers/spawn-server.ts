@@ -69,10 +69,12 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Skip the MCP handshake (for processes expected to fail at startup). */
   connect?: boolean;
+  /** Launcher to spawn; default this checkout's `bin/` (benchmarks pass another checkout's). */
+  bin?: string;
 }
 
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [opts.bin ?? BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // Provider none unless a test asks for another: the default would try to download a model.
     env: { ...process.env, RAGDOCS_LOG_LEVEL: 'info', RAGDOCS_EMBEDDER: 'none', ...opts.env },
