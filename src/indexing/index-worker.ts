@@ -10,6 +10,7 @@ import { errorMessage } from '../core/errors.js';
 import { createSegmentBuilder } from '../indices/keyword.js';
 import { alignedBytes, runMergeJob, type MergeRequest } from './merge-job.js';
 import { prepareBatch, type KnownFile, type PrepareOptions } from './prepare.js';
+import { readDocumentFileSync } from './read-file.js';
 
 export type WorkerRequest =
   | { id: number; op: 'prepare'; paths: string[]; known: [string, KnownFile][]; opts: PrepareOptions }
@@ -26,7 +27,7 @@ parentPort?.on('message', (req: WorkerRequest) => {
 
 async function handle(req: WorkerRequest): Promise<{ result: unknown; transfer: ArrayBuffer[] }> {
   if (req.op === 'prepare') {
-    const prepared = await prepareBatch(req.paths, new Map(req.known), req.opts, build);
+    const prepared = await prepareBatch(req.paths, new Map(req.known), req.opts, build, readDocumentFileSync);
     const transfer = prepared.built ? bufferList([prepared.built.bytes, prepared.built.text?.bytes]) : [];
     return { result: prepared, transfer };
   }

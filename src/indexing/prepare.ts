@@ -4,7 +4,7 @@ import type { ChunkingOptions, ParsedDocument } from '../core/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
 import type { BuiltSegment, SegmentDocInput } from '../indices/keyword.js';
 import { parseDocument } from '../markdown/index.js';
-import { readDocumentFile } from './read-file.js';
+import { readDocumentFile, type ReadDocument } from './read-file.js';
 
 export interface PrepareOptions {
   rootReal: string;
@@ -54,15 +54,16 @@ export async function prepareBatch(
   known: ReadonlyMap<string, KnownFile>,
   opts: PrepareOptions,
   build: (docs: readonly SegmentDocInput[]) => BuiltSegment,
+  readFile: (rootReal: string, docPath: string, maxBytes: number) => Promise<ReadDocument> | ReadDocument = readDocumentFile,
 ): Promise<PreparedBatch> {
   const docs: SegmentDocInput[] = [];
   const deletes: string[] = [];
   const touched: PreparedBatch['touched'] = [];
   const stats: PrepareStats = { parsed: 0, unchanged: 0, warnings: [] };
   // Reads run a few files ahead of parsing, so the disk and the CPU work at the same time.
-  const reads: (Promise<Awaited<ReturnType<typeof readDocumentFile>>> | undefined)[] = [];
+  const reads: (Promise<ReadDocument> | undefined)[] = [];
   const startRead = (i: number): void => {
-    const p = readDocumentFile(opts.rootReal, paths[i] as string, opts.maxFileBytes);
+    const p = (async () => readFile(opts.rootReal, paths[i] as string, opts.maxFileBytes))();
     p.catch(() => undefined); // handled when awaited below
     reads[i] = p;
   };
@@ -70,7 +71,7 @@ export async function prepareBatch(
   for (const [i, path] of paths.entries()) {
     const before = known.get(path);
     if (i + READ_AHEAD < paths.length) startRead(i + READ_AHEAD);
-    const pending = reads[i] as Promise<Awaited<ReturnType<typeof readDocumentFile>>>;
+    const pending = reads[i] as Promise<ReadDocument>;
     reads[i] = undefined;
     let read;
     try {
