@@ -48,8 +48,16 @@ const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
 /** Embedding time per write cycle: the lock is released (and changes published) at least this often. */
 const EMBED_BUDGET_MS = 3000;
-/** A write cycle takes further batches while it has run less than this, then publishes. */
-const CHECKPOINT_MS = 3000;
+/**
+ * A write cycle takes further batches while it has run less than its checkpoint interval, then
+ * publishes. The interval starts at one round and doubles per cycle of a run, up to
+ * CHECKPOINT_MAX_MS: a first build shows other instances (and survives a kill with) a first
+ * part of the index within a fraction of a second, and then publishes every few seconds instead
+ * of once per batch (each publish fsyncs a generation; at one per batch, 20k small files spent a
+ * third of their build waiting for the disk).
+ */
+const CHECKPOINT_FIRST_MS = 125;
+const CHECKPOINT_MAX_MS = 3000;
 /** Pause between two embedding cycles, so other instances waiting for the lock get it. */
 const EMBED_YIELD_MS = 150;
 
@@ -85,6 +93,8 @@ export class IndexManager {
   /** Paths of the batches the current write cycle is applying. */
   private readonly applying = new Set<string>();
   private loaded = false;
+  /** The current write cycle's checkpoint interval (0: publish after one round); reset when idle. */
+  private checkpointMs = 0;
   /** The first reconcile has queued every change: until then a corpus that loaded empty is incomplete. */
   private reconciled = false;
   private loadedEmpty = false;
@@ -406,10 +416,10 @@ export class IndexManager {
       this.syncVectorSpace();
       // Rounds of up to one batch per index worker (the batches of a round hold different paths,
       // so each compares against the same corpus; they apply in order), until the queue is empty
-      // or the cycle has run CHECKPOINT_MS: a first build publishes a checkpoint every few
-      // seconds, not one per batch (each publish fsyncs a generation; at one per batch, 20k small
-      // files spent a third of their build waiting for the disk).
+      // or the cycle has run its checkpoint interval.
       const started = performance.now();
+      const interval = this.checkpointMs;
+      this.checkpointMs = Math.min(CHECKPOINT_MAX_MS, this.checkpointMs === 0 ? CHECKPOINT_FIRST_MS : this.checkpointMs * 2);
       const size = this.opts.config.index.batchSize;
       const slots = this.workers?.size ?? 1;
       let changed = false;
@@ -424,7 +434,7 @@ export class IndexManager {
         prepared.forEach((batch, i) => {
           changed = this.applyPrepared(batch, batches[i] as string[]) || changed;
         });
-        if (this.closed || this.pending.size === 0 || performance.now() - started >= CHECKPOINT_MS) break;
+        if (this.closed || this.pending.size === 0 || performance.now() - started >= interval) break;
         const next = this.takeBatch();
         for (const p of next) this.applying.add(p);
         round = await this.expandDirectories(next);
@@ -570,6 +580,7 @@ export class IndexManager {
   }
 
   private markIdle(): void {
+    this.checkpointMs = 0;
     if (this.state === 'indexing' && this.pending.size === 0 && this.inFlight === 0) {
       this.state = this.store.degradedReason ? 'degraded' : 'ready';
     }
