@@ -188,8 +188,11 @@ export class IndexManager {
     this.store.lockHolder = await this.store.currentLockHolder();
   }
 
-  /** Scans the folder and queues every file whose size or mtime differs from the file table. */
-  async reconcile(): Promise<void> {
+  /**
+   * Scans the folder and queues every file whose size or mtime differs from the file table.
+   * `recheck`: a second pass (once the watcher is live) that does not count unchanged files again.
+   */
+  async reconcile(opts: { recheck?: boolean } = {}): Promise<void> {
     const { files, warnings } = await scanDocuments(this.opts.config.docs.root, this.filter);
     for (const w of warnings) this.addWarning(w);
     const seen = new Set<string>();
@@ -197,8 +200,9 @@ export class IndexManager {
     for (const f of files) {
       seen.add(f.path);
       const known = this.corpus.file(f.path);
-      if (known && known.size === f.size && known.mtimeMs === f.mtimeMs) this.counters.filesUnchanged++;
-      else changed.push(f.path);
+      if (known && known.size === f.size && known.mtimeMs === f.mtimeMs) {
+        if (!opts.recheck) this.counters.filesUnchanged++;
+      } else changed.push(f.path);
     }
     for (const path of this.corpus.knownPaths()) if (!seen.has(path)) changed.push(path);
     this.enqueue(changed);
