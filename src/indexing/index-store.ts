@@ -14,7 +14,7 @@ import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
 import { SegmentIndex } from '../indices/segment-index.js';
 import { segmentBlobName } from '../indices/segment-build.js';
 import { decodeSegment, SegmentVersionError, type SegmentData } from '../indices/segment-layout.js';
-import { applyVectorDelta, decodeVectorDelta, loadVectorIndex } from '../indices/vector.js';
+import { applyVectorDelta, decodeVectorDelta, loadVectorIndex, type VectorDelta, type VectorIndex } from '../indices/vector.js';
 import { Corpus } from './corpus.js';
 import { alignedBytes } from './merge-job.js';
 import { applyGraphShards, corpusToBlobs, graphBlob, indexFingerprint, parseGraphShard, parseState, restoreGraph, STATE_BLOB, VECTORS_BLOB, VECTORS_DELTA_BLOB, VECTORS_META_BLOB, type IndexFingerprint } from './persist.js';
@@ -63,6 +63,8 @@ export class IndexStore {
   private readonly fingerprint: IndexFingerprint;
   /** The corpus served now (its graph is reused by the next load when it is clean). */
   private served: Corpus | null = null;
+  /** A vector index and the checksum of the base it was loaded from or written as (plus a delta of it). */
+  private vectorState: { index: VectorIndex; space: string; baseSha: string } | null = null;
   /** A graph and the checksums of the shards it reflects (what a load may diff against). */
   private graphState: { graph: LinkGraph; shards: number; shas: Map<string, string> } | null = null;
   /** Opened segments by content id: a follower reads only the segments it has not seen. */
@@ -182,6 +184,8 @@ export class IndexStore {
         corpus.vector.markBase();
         corpus.vectorBaseOnDisk = true;
       }
+      const vectorsRef = manifest.blobs[VECTORS_BLOB];
+      this.vectorState = corpus.vector && corpus.vectorSpace && vectorsRef ? { index: corpus.vector, space: corpus.vectorSpace, baseSha: vectorsRef.sha256 } : null;
       await this.texts.openFiles(this.textRefs(corpus, this.manifest.blobs));
       corpus.markClean();
       this.remember(corpus);
@@ -292,7 +296,19 @@ export class IndexStore {
       const reuse =
         known !== null && served !== null && known.graph === served.graph && known.shards === state.graphShards && served.dirty.graph.size === 0 && !served.dirty.allGraph;
       const changedShards = reuse ? graphNames.filter((name) => known.shas.get(name) !== refs[name]?.sha256) : graphNames;
-      const vectorNames = vectorSpace !== null ? [VECTORS_META_BLOB, ...(refs[VECTORS_DELTA_BLOB] ? [VECTORS_DELTA_BLOB] : [])] : [];
+      // Likewise the vectors: while the base is the one the served (clean) index came from, only
+      // the delta is read and what changed in it applied (the base of 50k chunks is ~80 MB).
+      const knownVectors = this.vectorState;
+      const reuseVectors =
+        vectorSpace !== null &&
+        knownVectors !== null &&
+        served !== null &&
+        served.vector === knownVectors.index &&
+        served.vectorSpace === vectorSpace &&
+        knownVectors.space === vectorSpace &&
+        !served.dirty.vectors &&
+        refs[VECTORS_BLOB]?.sha256 === knownVectors.baseSha;
+      const vectorNames = vectorSpace !== null ? [...(reuseVectors ? [] : [VECTORS_META_BLOB]), ...(refs[VECTORS_DELTA_BLOB] ? [VECTORS_DELTA_BLOB] : [])] : [];
       const blobs = await readBlobRefs(dir, refs, generation, [...toRead, ...changedShards, ...vectorNames]);
       const segments = wanted.map(({ id, name, dead }) => {
         const cached = this.segments.get(id);
@@ -313,7 +329,12 @@ export class IndexStore {
       const shards = changedShards.map((name) => [Number(name.slice('graph-'.length, -'.json'.length)), parseGraphShard(required(blobs, name))] as const);
 
       let vector = null;
-      if (vectorSpace !== null) {
+      let pendingDelta: VectorDelta | null = null;
+      if (vectorSpace !== null && reuseVectors) {
+        const index = knownVectors.index;
+        if (refs[VECTORS_DELTA_BLOB]) pendingDelta = decodeVectorDelta(required(blobs, VECTORS_DELTA_BLOB), index.dimension);
+        vector = { index, space: vectorSpace };
+      } else if (vectorSpace !== null) {
         const ref = refs[VECTORS_BLOB];
         if (!ref) throw new TypeError('the vector index is missing');
         const meta = JSON.parse(required(blobs, VECTORS_META_BLOB).toString('utf8')) as unknown;
@@ -334,6 +355,8 @@ export class IndexStore {
         restoreGraph(graph, shards.map(([, shard]) => shard));
       }
       this.graphState = { graph, shards: state.graphShards, shas: shardShas(refs, graphNames) };
+      if (pendingDelta !== null && vector !== null) applyVectorDelta(vector.index, pendingDelta, { skipUnchanged: true });
+      this.vectorState = vector !== null && refs[VECTORS_BLOB] ? { index: vector.index, space: vector.space, baseSha: refs[VECTORS_BLOB].sha256 } : null;
       const corpus = new Corpus(params, this.texts, { index, graph, vector });
       corpus.keepable = keepable;
       corpus.vectorBaseOnDisk = vector !== null;

@@ -118,10 +118,21 @@ export function decodeVectorDelta(bytes: Uint8Array, dimension: number): VectorD
   };
 }
 
-/** Applies a persisted delta to the base it was written against. */
-export function applyVectorDelta(index: VectorIndex, delta: VectorDelta): void {
+/**
+ * Applies a persisted delta to the base it was written against, or to that base with an earlier
+ * delta of it applied (deltas are cumulative: every id changed since the base is in the newer
+ * one). `skipUnchanged` leaves vectors that are already stored as they are (a follower then pays
+ * only for what changed since its last load).
+ */
+export function applyVectorDelta(index: VectorIndex, delta: VectorDelta, opts: { skipUnchanged?: boolean } = {}): void {
   for (const id of delta.removed) index.remove(id);
-  for (const { id, vector } of delta.added) index.add(id, vector);
+  for (const { id, vector } of delta.added) {
+    if (opts.skipUnchanged) {
+      const stored = index.getVector(id);
+      if (stored !== undefined && stored.every((x, d) => x === vector[d])) continue;
+    }
+    index.add(id, vector);
+  }
 }
 
 function align4(n: number): number {

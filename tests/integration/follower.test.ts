@@ -4,6 +4,7 @@ import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createApplication, type Application } from '../../src/app/application.js';
+import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import type { Corpus } from '../../src/indexing/corpus.js';
 import { startApp, testConfig } from '../helpers/app.js';
 import { fixturePath, makeTempDir } from '../helpers/paths.js';
@@ -49,6 +50,37 @@ describe('a follower', () => {
         assert.deepEqual(follower.manager.current().graph.unresolvedLinks(), fresh.manager.current().graph.unresolvedLinks());
       } finally {
         await fresh.stop();
+      }
+    } finally {
+      await follower.stop();
+      await writer.stop();
+    }
+  });
+
+  test('with an embedder, a follower applies vector deltas to the index it holds and ends with the writer\'s vectors', async () => {
+    const docs = join(tmp.dir, 'vec-docs');
+    const indexDir = join(tmp.dir, 'vec-index');
+    cpSync(fixturePath('corpus'), docs, { recursive: true });
+    const embedder = createHashingEmbedder(16);
+    const writer = await startApp(testConfig(docs, indexDir), { embedder });
+    const follower = createApplication({ config: testConfig(docs, indexDir), logger: pino({ level: 'silent' }), watch: false, embedder });
+    await follower.start();
+    try {
+      assert.ok(await follower.manager.waitForIdle(10_000));
+      const held = follower.manager.current().vector;
+      assert.ok(held && held.size > 0);
+      const edits = ['# Hub\n\nFirst words about zinnias.\n', '# Hub\n\nSecond words about asters.\n\n## More\n\nAnd a section.\n', '# Hub\n\nThird, shorter.\n'];
+      for (const [i, text] of edits.entries()) {
+        writeFileSync(join(docs, 'hub.md'), text);
+        writer.manager.enqueue(['hub.md']);
+        assert.ok(await writer.manager.waitForIdle(10_000));
+        const generation = writer.manager.status().generation;
+        await waitFor(`the follower at generation ${generation}`, () => (follower.manager.status().generation >= generation ? true : null), 10_000, 20);
+        const f = follower.manager.current();
+        const w = writer.manager.current();
+        assert.equal(f.vector, held, `step ${i}: the follower kept its vector index and applied the delta`);
+        assert.deepEqual(f.vector?.ids(), w.vector?.ids(), `step ${i}: same ids`);
+        for (const id of w.vector?.ids() ?? []) assert.deepEqual(f.vector?.getVector(id), w.vector?.getVector(id), `step ${i}: ${id}`);
       }
     } finally {
       await follower.stop();
