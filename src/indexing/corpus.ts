@@ -63,9 +63,11 @@ export class Corpus {
    * first path in order, whatever order the documents were indexed in.
    */
   private names: Map<string, string[]> | null = null;
+  private caseless: Map<string, string[]> | null = null;
   /**
-   * Link resolution is a pure function of the answers to `hasPath(p)` and `byName(n)`. Each
-   * document's questions are recorded (`p:<path>`, `n:<name>`), so a change re-resolves only the
+   * Link resolution is a pure function of the answers to `hasPath(p)`, `pathCaseless(p)` and
+   * `byName(n)`. Each document's questions are recorded (`p:<path>`, `c:<lower path>`,
+   * `n:<name>`), so a change re-resolves only the
    * documents that asked about a path or name whose answer may have changed.
    */
   private readonly linkDeps = new Map<string, Set<string>>();
@@ -203,7 +205,7 @@ export class Corpus {
 
   resolveTarget(fromPath: string, link: Link): string | null {
     const names = this.nameTable();
-    return resolveLink(fromPath, link, { hasPath: (p) => this.hasDocument(p), byName: (n) => names.get(n)?.[0] });
+    return resolveLink(fromPath, link, { hasPath: (p) => this.hasDocument(p), pathCaseless: (p) => this.caselessTable().get(p)?.[0], byName: (n) => names.get(n) ?? [] });
   }
 
   // --- writing -------------------------------------------------------------------------------
@@ -228,7 +230,7 @@ export class Corpus {
     for (let doc = 0; doc < data.docCount; doc++) {
       const path = pathOf(data, doc);
       const before = this.index.get(path);
-      if (before === undefined || this.index.file(path)?.skipped) this.changedKeys.add(`p:${path}`);
+      if (before === undefined || this.index.file(path)?.skipped) this.membershipChanged(path);
       if (before !== undefined) oldNames.set(path, this.forgetDocument(path, before.seg.data, before.doc, data, doc));
     }
     this.index.add(data);
@@ -238,7 +240,7 @@ export class Corpus {
       if (this.index.file(path)?.skipped) {
         for (const n of before) this.changedKeys.add(`n:${n}`);
         this.unclaimNames(path, before);
-        this.changedKeys.add(`p:${path}`);
+        this.membershipChanged(path);
         this.setDeps(path, []);
         this.graph.removeDocument(path);
         this.markGraph(path);
@@ -362,7 +364,7 @@ export class Corpus {
     for (const n of names) this.changedKeys.add(`n:${n}`);
     this.unclaimNames(path, names);
     this.index.remove(path);
-    this.changedKeys.add(`p:${path}`);
+    this.membershipChanged(path);
     this.setDeps(path, []);
     this.graph.removeDocument(path);
     this.markGraph(path);
@@ -455,6 +457,29 @@ export class Corpus {
     return this.names;
   }
 
+  /** A document appeared or went: link questions about its path (exact or caseless) may change answer. */
+  private membershipChanged(path: string): void {
+    this.changedKeys.add(`p:${path}`);
+    this.changedKeys.add(`c:${path.toLowerCase()}`);
+    this.caseless = null;
+  }
+
+  /** Lower-cased path → the documents with that path in any case, sorted (built on first use). */
+  private caselessTable(): Map<string, string[]> {
+    if (this.caseless === null) {
+      const table = new Map<string, string[]>();
+      for (const path of [...this.index.paths()].sort()) {
+        if (!this.hasDocument(path)) continue;
+        const key = path.toLowerCase();
+        const list = table.get(key);
+        if (list === undefined) table.set(key, [path]);
+        else list.push(path);
+      }
+      this.caseless = table;
+    }
+    return this.caseless;
+  }
+
   private claimNames(path: string, names: readonly string[]): void {
     if (this.names === null) return;
     for (const n of names) {
@@ -521,7 +546,8 @@ export class Corpus {
     const names = this.nameTable();
     const lookup = {
       hasPath: (p: string) => (asked.add(`p:${p}`), this.hasDocument(p)),
-      byName: (n: string) => (asked.add(`n:${n}`), names.get(n)?.[0]),
+      pathCaseless: (p: string) => (asked.add(`c:${p}`), this.caselessTable().get(p)?.[0]),
+      byName: (n: string) => (asked.add(`n:${n}`), names.get(n) ?? []),
     };
     const resolved = new Set<string>();
     const unresolved = new Set<string>();

@@ -5,8 +5,10 @@ import { titleFromPath } from './parse-document.js';
 export interface LinkLookup {
   /** Whether a document with this root-relative, `/`-separated path exists. */
   hasPath(p: string): boolean;
-  /** The path of the document known by this lower-cased name (see `documentNames`), if any. */
-  byName(nameLower: string): string | undefined;
+  /** The document whose path, lower-cased, is `lowerPath` (the first in path order if several differ only in case). */
+  pathCaseless(lowerPath: string): string | undefined;
+  /** The documents known by this lower-cased name (see `documentNames`), sorted by path. */
+  byName(nameLower: string): readonly string[];
 }
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:|^\/\//i;
@@ -15,21 +17,29 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:|^\/\//i;
  * The root-relative path a link points to, or null when it points outside the corpus:
  * URLs, pure `#anchors`, paths escaping the root, missing documents. Markdown links are
  * relative to the linking file's folder (a leading `/` means the root) and also tried with
- * `.md` appended (and as a folder's `index.md`/`README.md`); wikilinks match a document's
- * name, title or alias, case-insensitively.
+ * `.md` appended (and as a folder's `index.md`/`README.md`). Wikilinks resolve as Obsidian and
+ * SilverBullet do: a path from the root (case-insensitive, with or without extension), then a
+ * path relative to the linking file, then a document's file name, title or alias; a name several
+ * documents answer to picks the nearest (the linking file's folder, then the shortest path).
  */
 export function resolveLink(fromPath: string, link: Link, lookup: LinkLookup): string | null {
   const target = link.target.trim();
   if (target === '' || target.startsWith('#')) return null;
   if (link.kind === 'wiki') {
-    const lower = target.toLowerCase();
     // `[[Page.md]]` names the same document as `[[Page]]`.
-    const named = lookup.byName(lower) ?? lookup.byName(lower.replace(/\.(md|markdown)$/, ''));
-    if (named !== undefined) return named;
-    const asPath = normalizePath([], target);
-    if (asPath === null) return null;
-    for (const candidate of [asPath, `${asPath}.md`]) if (lookup.hasPath(candidate)) return candidate;
-    return null;
+    const bare = target.replace(/\.(md|markdown)$/i, '');
+    const folder = fromPath.split('/').slice(0, -1);
+    for (const base of [[], folder]) {
+      const path = normalizePath(base, bare);
+      if (path === null || path === '') continue;
+      for (const candidate of [`${path}.md`, `${path}.markdown`, path]) {
+        const hit = lookup.pathCaseless(candidate.toLowerCase());
+        if (hit !== undefined) return hit;
+      }
+    }
+    const lower = target.toLowerCase();
+    const claims = [...new Set([...lookup.byName(lower), ...lookup.byName(bare.toLowerCase())])];
+    return claims.length === 0 ? null : nearest(fromPath, claims);
   }
   if (SCHEME.test(target)) return null;
   const base = target.startsWith('/') ? [] : fromPath.split('/').slice(0, -1);
@@ -50,6 +60,18 @@ export function documentNames(meta: { path: string; title: string; aliases: read
   const pathStem = dot > meta.path.lastIndexOf('/') + 1 ? meta.path.slice(0, dot) : meta.path;
   const names = [stem, pathStem, meta.title, ...meta.aliases].map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
   return [...new Set(names)];
+}
+
+/** The claimant closest to `fromPath`: in its folder first, then the shortest path, then path order. */
+function nearest(fromPath: string, claims: readonly string[]): string {
+  const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/') + 1);
+  const here = folderOf(fromPath);
+  const rank = (p: string): [number, number, number] => [folderOf(p) === here ? 0 : 1, p.split('/').length, p.length];
+  return [...claims].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    return ra[0] - rb[0] || ra[1] - rb[1] || ra[2] - rb[2] || (a < b ? -1 : a > b ? 1 : 0);
+  })[0] as string;
 }
 
 /** Joins `target` onto `base` segments, resolving `.` and `..`; null when it leaves the root. */

@@ -10,13 +10,58 @@ import {
   type LinkLookup,
 } from '../../src/markdown/index.js';
 
-function createLookup(paths: string[], names: Record<string, string> = {}): LinkLookup {
+function createLookup(paths: string[], names: Record<string, string | string[]> = {}): LinkLookup {
   const set = new Set(paths);
-  return { hasPath: (p) => set.has(p), byName: (n) => names[n] };
+  const caseless = new Map<string, string>();
+  for (const p of [...paths].sort()) if (!caseless.has(p.toLowerCase())) caseless.set(p.toLowerCase(), p);
+  return {
+    hasPath: (p) => set.has(p),
+    pathCaseless: (p) => caseless.get(p),
+    byName: (n) => {
+      const v = names[n];
+      return v === undefined ? [] : typeof v === 'string' ? [v] : [...v].sort();
+    },
+  };
 }
 
 const md = (target: string, heading?: string): Link => ({ kind: 'inline', target, line: 1, ...(heading ? { heading } : {}) });
 const wiki = (target: string): Link => ({ kind: 'wiki', target, line: 1 });
+
+describe('wikilinks resolve the way a vault means them', () => {
+  // Two pages named "Space Lua": one at the root, one in a subfolder (a real vault has 17 such pairs).
+  const vault = createLookup(['Space Lua.md', 'Architecture/Space Lua.md', 'Architecture/Overview.md', 'Notes/Daily/Tag.md', 'Tag.md', 'x/y/Deep.md', 'x/Deep.md', 'Lower.md'], {
+    'space lua': ['Space Lua.md', 'Architecture/Space Lua.md'],
+    deep: ['x/y/Deep.md', 'x/Deep.md'],
+    overview: 'Architecture/Overview.md',
+    'the big picture': 'Architecture/Overview.md',
+    tag: ['Tag.md', 'Notes/Daily/Tag.md'],
+  });
+
+  test('a path from the root wins over a same-named page elsewhere, from any folder', () => {
+    assert.equal(resolveLink('Architecture/Overview.md', wiki('Space Lua'), vault), 'Space Lua.md');
+    assert.equal(resolveLink('Notes/Daily/Tag.md', wiki('Tag'), vault), 'Tag.md');
+  });
+
+  test('paths are case-insensitive, with or without the extension', () => {
+    assert.equal(resolveLink('Lower.md', wiki('space lua'), vault), 'Space Lua.md');
+    assert.equal(resolveLink('Lower.md', wiki('SPACE LUA.md'), vault), 'Space Lua.md');
+    assert.equal(resolveLink('Lower.md', wiki('architecture/space lua'), vault), 'Architecture/Space Lua.md');
+  });
+
+  test('then relative to the linking file', () => {
+    assert.equal(resolveLink('Architecture/Overview.md', wiki('./Space Lua'), vault), 'Space Lua.md', 'the root path comes first');
+    assert.equal(resolveLink('x/y/Other.md', wiki('../Deep'), vault), 'x/Deep.md');
+    assert.equal(resolveLink('Architecture/Other.md', wiki('Overview'), vault), 'Architecture/Overview.md');
+  });
+
+  test('then a name, title or alias; an ambiguous name picks the nearest', () => {
+    assert.equal(resolveLink('Lower.md', wiki('The Big Picture'), vault), 'Architecture/Overview.md');
+    // Not a root path: the name "Deep" has two pages; from x/y the one in the same folder wins…
+    assert.equal(resolveLink('x/y/Note.md', wiki('Deep'), vault), 'x/y/Deep.md');
+    // …from elsewhere the shortest path.
+    assert.equal(resolveLink('Lower.md', wiki('Deep'), vault), 'x/Deep.md');
+  });
+});
 
 describe('resolveLink', () => {
   const lookup = createLookup(['a/b.md', 'a/c/d.md', 'top.md', 'a/notes.md', 'guide/index.md', 'x.txt'], {
