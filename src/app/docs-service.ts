@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { Config } from '../config/types.js';
 import { AppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
-import type { SearchResult } from '../core/types.js';
+import type { Link, SearchResult } from '../core/types.js';
 import { createQueryVectorCache } from '../embed/query-cache.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { ChunkView, Corpus } from '../indexing/corpus.js';
@@ -156,11 +156,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
         end_line: slice.endLine,
         headings: parsed.headings,
         tags: parsed.tags,
-        links_out: parsed.links.map((link) => ({
-          target: link.target,
-          path: corpus.resolveTarget(path, link),
-          heading: link.heading ?? null,
-        })),
+        links_out: linksOut(path, parsed.links, (link) => corpus.resolveTarget(path, link)),
         links_in: corpus.graph.backlinks(path),
       };
     },
@@ -180,6 +176,27 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
 
     status: () => manager.status(),
   };
+}
+
+/**
+ * The document's links as a reader wants them listed: each distinct link once, without links to
+ * the document itself (in-page `#anchors` included) or empty targets.
+ */
+export function linksOut(path: string, links: readonly Link[], resolve: (link: Link) => string | null): DocumentView['links_out'] {
+  const seen = new Set<string>();
+  const out: DocumentView['links_out'] = [];
+  for (const link of links) {
+    const target = link.target.trim();
+    if (target === '') continue;
+    const resolved = resolve(link);
+    if (resolved === path) continue;
+    const entry = { target, path: resolved, heading: link.heading ?? null };
+    const key = JSON.stringify(entry);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(entry);
+  }
+  return out;
 }
 
 function buildFilter(corpus: Corpus, params: QueryParams): ((id: string) => boolean) | undefined {
