@@ -29,11 +29,11 @@ export function parseMarkdown(path: string, text: string, opts: ChunkingOptions)
     const doc = extractBody(tokens, source.lines, split.bodyLine);
     const front = readFrontMatter(split.source);
     const chunks = chunkMarkdown(path, source.lines, doc.blocks, split.bodyLine + 1, opts);
-    const title =
-      front.title ??
-      doc.headings.find((h) => h.depth === 1 && h.text !== '')?.text ??
-      doc.headings.find((h) => h.text !== '')?.text ??
-      titleFromPath(path);
+    // Vault convention: front matter `title`, else a level-1 heading that opens the document
+    // (its first heading), else the file name. A first heading of another level is a section,
+    // not the page's title ("Library.md — Terms").
+    const first = doc.headings.find((h) => h.text !== '');
+    const title = front.title ?? (first?.depth === 1 ? first.text : undefined) ?? titleFromPath(path);
     const nesting = doc.truncated
       ? [`Markdown nested deeper than ${MAX_NESTING} levels: the innermost content is indexed as text only (no headings, links or tags)`]
       : [];

@@ -73,9 +73,12 @@ describe('front matter', () => {
 });
 
 describe('title', () => {
-  test('first depth-1 heading, else first heading, else file name', () => {
-    assert.equal(parseMarkdown('a.md', '## Second\n\n# First\n', opts).title, 'First');
-    assert.equal(parseMarkdown('a.md', '### Only *deep*\n', opts).title, 'Only deep');
+  test('a level-1 heading that opens the document, else the file name (vault convention, issue 10)', () => {
+    assert.equal(parseMarkdown('a.md', '# First\n\n## Second\n', opts).title, 'First');
+    assert.equal(parseMarkdown('a.md', 'An intro line.\n\n# *Styled* title\n', opts).title, 'Styled title');
+    // A section heading first is not the page's title: "Library.md — Terms" was the bug.
+    assert.equal(parseMarkdown('Library.md', '## Terms\n\n# Later\n', opts).title, 'Library');
+    assert.equal(parseMarkdown('a.md', '### Only *deep*\n', opts).title, 'a');
     assert.equal(parseMarkdown('notes/My Page.v2.md', 'text only\n', opts).title, 'My Page.v2');
   });
 });
