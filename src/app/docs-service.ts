@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Config } from '../config/types.js';
-import { AppError } from '../core/errors.js';
+import { AppError, isAppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
 import type { Link, SearchResult } from '../core/types.js';
 import { createQueryVectorCache } from '../embed/query-cache.js';
@@ -132,19 +132,29 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     },
 
     async getDocument(params: GetDocumentParams): Promise<DocumentView> {
-      const path = normalizeDocPath(params.path);
-      if (path === null || params.path.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(params.path)) {
+      const requested = normalizeDocPath(params.path);
+      if (requested === null || params.path.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(params.path)) {
         throw new AppError('PATH_OUTSIDE_ROOT', `path ${JSON.stringify(params.path)} is not a document path inside the docs root`, {
           hint: 'Pass a path relative to the docs root, as returned by query_documents or list_documents (e.g. "guides/setup.md").',
         });
       }
-      if (!manager.pathFilter.includesFile(path)) {
-        throw new AppError('NOT_FOUND', `${path} is not an indexed document (excluded or not a ${config.docs.extensions.join('/')} file)`, {
-          hint: 'Use list_documents to see the available paths.',
-        });
-      }
-      const read = await readDocumentFile(config.docs.root, path, config.docs.maxFileBytes);
       const corpus = await loadedCorpus();
+      // A link-style name ("Space Lua", "space lua.md", an alias) resolves as a wikilink from the root would.
+      const path = corpus.hasDocument(requested) ? requested : (corpus.resolveTarget('', { kind: 'wiki', target: params.path.trim(), line: 0 }) ?? requested);
+      const suggest = (): string => {
+        const near = suggestPaths(corpus, params.path, 3);
+        return near.length > 0 ? `Did you mean ${near.map((p) => JSON.stringify(p)).join(', ')}? Use list_documents to see every path.` : 'Use list_documents to see the available paths.';
+      };
+      if (!manager.pathFilter.includesFile(path)) {
+        throw new AppError('NOT_FOUND', `${path} is not an indexed document (excluded or not a ${config.docs.extensions.join('/')} file)`, { hint: suggest() });
+      }
+      let read;
+      try {
+        read = await readDocumentFile(config.docs.root, path, config.docs.maxFileBytes);
+      } catch (err) {
+        if (isAppError(err) && err.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', err.message, { hint: suggest(), cause: err });
+        throw err;
+      }
       const meta = await corpus.readDocument(path);
       const parsed = meta ?? parseDocument(path, read.text, config.chunking);
       const slice = sliceDocument(read.text, parsed.headings, params);
@@ -176,6 +186,34 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
 
     status: () => manager.status(),
   };
+}
+
+/**
+ * Up to `limit` document paths closest to what was asked for: the file name (without folder and
+ * extension) or title containing it first, then by edit distance of the file name.
+ */
+export function suggestPaths(corpus: Pick<Corpus, 'documents'>, asked: string, limit: number): string[] {
+  const stem = (p: string): string => (p.split('/').pop() ?? p).replace(/\.[^.]*$/, '').toLowerCase();
+  const want = stem(asked.trim());
+  if (want === '') return [];
+  const scored = corpus.documents().map((d) => {
+    const s = stem(d.path);
+    const contains = s.includes(want) || want.includes(s) || d.title.toLowerCase().includes(want);
+    return { path: d.path, rank: contains ? 0 : 1, distance: editDistance(want, s) };
+  });
+  const close = scored.filter((x) => x.rank === 0 || x.distance <= Math.max(2, Math.floor(want.length / 3)));
+  close.sort((a, b) => a.rank - b.rank || a.distance - b.distance || (a.path < b.path ? -1 : 1));
+  return close.slice(0, limit).map((x) => x.path);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] as number;
 }
 
 /**

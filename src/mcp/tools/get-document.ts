@@ -23,9 +23,11 @@ export const getDocumentInput = z.object({
     .min(1, { error: 'path is empty: pass a document path from a search result or list_documents, e.g. "guides/setup.md"' })
     .meta({
       description:
-        'Required. Document path relative to the docs root, "/"-separated, exactly as returned by ' +
-        'query_documents or list_documents. Paths outside the docs root are refused. Example: "guides/setup.md".',
-      examples: ['guides/setup.md'],
+        'Required. Document path relative to the docs root, "/"-separated, as returned by query_documents or ' +
+        'list_documents; a link-style name also works (file name, title or alias, any case, with or without ' +
+        '.md, as in a [[wikilink]]), and a miss suggests the nearest paths. Paths outside the docs root are ' +
+        'refused. Example: "guides/setup.md" or "Setup Guide".',
+      examples: ['guides/setup.md', 'Setup Guide'],
     }),
   heading: z
     .string()
