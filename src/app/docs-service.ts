@@ -139,25 +139,37 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
         });
       }
       const corpus = await loadedCorpus();
-      // A link-style name ("Space Lua", "space lua.md", an alias) resolves as a wikilink from the root would.
-      const path = corpus.hasDocument(requested) ? requested : (corpus.resolveTarget('', { kind: 'wiki', target: params.path.trim(), line: 0 }) ?? requested);
       const suggest = (): string => {
         const near = suggestPaths(corpus, params.path, 3);
         return near.length > 0 ? `Did you mean ${near.map((p) => JSON.stringify(p)).join(', ')}? Use list_documents to see every path.` : 'Use list_documents to see the available paths.';
       };
-      if (!manager.pathFilter.includesFile(path)) {
-        throw new AppError('NOT_FOUND', `${path} is not an indexed document (excluded or not a ${config.docs.extensions.join('/')} file)`, { hint: suggest() });
+      const read = async (p: string): Promise<Awaited<ReturnType<typeof readDocumentFile>> | null> => {
+        if (!manager.pathFilter.includesFile(p)) return null;
+        try {
+          return await readDocumentFile(config.docs.root, p, config.docs.maxFileBytes);
+        } catch (err) {
+          if (isAppError(err) && err.code === 'NOT_FOUND') return null;
+          throw err;
+        }
+      };
+      // The path as given first (a file on disk not indexed yet is still read as itself); then a
+      // link-style name ("Space Lua", "space lua.md", an alias), resolved as a wikilink from the root.
+      let path = requested;
+      let file = await read(requested);
+      if (file === null) {
+        const named = corpus.resolveTarget('', { kind: 'wiki', target: params.path.trim(), line: 0 });
+        if (named !== null && named !== requested) {
+          path = named;
+          file = await read(named);
+        }
       }
-      let read;
-      try {
-        read = await readDocumentFile(config.docs.root, path, config.docs.maxFileBytes);
-      } catch (err) {
-        if (isAppError(err) && err.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', err.message, { hint: suggest(), cause: err });
-        throw err;
+      if (file === null) {
+        const why = manager.pathFilter.includesFile(path) ? 'does not exist' : `is not an indexed document (excluded or not a ${config.docs.extensions.join('/')} file)`;
+        throw new AppError('NOT_FOUND', `${path} ${why}`, { hint: suggest() });
       }
       const meta = await corpus.readDocument(path);
-      const parsed = meta ?? parseDocument(path, read.text, config.chunking);
-      const slice = sliceDocument(read.text, parsed.headings, params);
+      const parsed = meta ?? parseDocument(path, file.text, config.chunking);
+      const slice = sliceDocument(file.text, parsed.headings, params);
       return {
         path,
         title: parsed.title,

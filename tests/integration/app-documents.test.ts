@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Application } from '../../src/app/application.js';
 import { startApp, testConfig } from '../helpers/app.js';
@@ -23,6 +23,20 @@ describe('get_document by a link-style name', () => {
     for (const asked of ['deployment', 'Deployment.md', 'GUIDES/Deployment.MD', 'guides/deployment']) {
       const doc = await app.service.getDocument({ path: asked });
       assert.equal(doc.path, 'guides/deployment.md', asked);
+    }
+  });
+
+  test('a path that exists on disk is read as itself, even before it is indexed and when a name would match another page', async () => {
+    const docs = join(tmp.dir, 'docs');
+    // deployment.md at the root, written after the index was built: the name "deployment" also
+    // answers to guides/deployment.md, but the path as given wins.
+    writeFileSync(join(docs, 'deployment.md'), '# Another deployment page\n\nNot indexed yet.\n');
+    try {
+      const doc = await app.service.getDocument({ path: 'deployment.md' });
+      assert.equal(doc.path, 'deployment.md');
+      assert.match(doc.content, /Not indexed yet/);
+    } finally {
+      rmSync(join(docs, 'deployment.md'));
     }
   });
 
