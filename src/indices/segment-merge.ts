@@ -6,6 +6,7 @@
  * dead), which are copied into one new blob. Stamps (new size/mtime of unchanged files) are
  * folded into the document table.
  */
+import { MinHeap } from '../core/heap.js';
 import { sha256 } from '../core/hash.js';
 import { bytesOf, encodeByteStrings, VarintWriter, type StringColumn } from './segment-format.js';
 import { encodeSegment, FIELD_COUNT, FIELDS, type SegmentData } from './segment-layout.js';
@@ -181,43 +182,14 @@ function mergePostings(inputs: readonly MergeInput[], chunkMap: readonly Int32Ar
   postings: Uint8Array;
 } {
   const heads = inputs.map(() => 0);
-  const heap: number[] = [];
   const term = (s: number): Uint8Array => stringBytes((inputs[s] as MergeInput).data.terms, heads[s] as number);
-  const less = (a: number, b: number): boolean => {
+  // Inputs by their current term, ties by input order.
+  const heap = new MinHeap<number>((a, b) => {
     const cmp = Buffer.compare(term(a), term(b));
     return cmp < 0 || (cmp === 0 && a < b);
-  };
-  const push = (s: number): void => {
-    heap.push(s);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i] as number, heap[p] as number)) break;
-      [heap[i], heap[p]] = [heap[p] as number, heap[i] as number];
-      i = p;
-    }
-  };
-  const pop = (): number => {
-    const top = heap[0] as number;
-    const last = heap.pop() as number;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l] as number, heap[m] as number)) m = l;
-        if (r < heap.length && less(heap[r] as number, heap[m] as number)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m] as number, heap[i] as number];
-        i = m;
-      }
-    }
-    return top;
-  };
+  });
   inputs.forEach((input, s) => {
-    if (input.data.termCount > 0) push(s);
+    if (input.data.termCount > 0) heap.push(s);
   });
 
   const termBytes: Uint8Array[] = [];
@@ -226,11 +198,11 @@ function mergePostings(inputs: readonly MergeInput[], chunkMap: readonly Int32Ar
   const out = new VarintWriter(1 << 16);
   const chunks: number[] = [];
   const tfs: number[] = [];
-  while (heap.length > 0) {
-    const s0 = pop();
+  while (heap.size > 0) {
+    const s0 = heap.pop() as number;
     const key = term(s0);
     const group = [s0];
-    while (heap.length > 0 && Buffer.compare(term(heap[0] as number), key) === 0) group.push(pop());
+    while (heap.size > 0 && Buffer.compare(term(heap.peek() as number), key) === 0) group.push(heap.pop() as number);
     chunks.length = 0;
     tfs.length = 0;
     // Run order is ascending new-chunk order: concatenating keeps the postings sorted.
@@ -243,7 +215,7 @@ function mergePostings(inputs: readonly MergeInput[], chunkMap: readonly Int32Ar
     }
     for (const s of group) {
       heads[s] = (heads[s] as number) + 1;
-      if ((heads[s] as number) < (inputs[s] as MergeInput).data.termCount) push(s);
+      if ((heads[s] as number) < (inputs[s] as MergeInput).data.termCount) heap.push(s);
     }
   }
   offsets.push(out.length);

@@ -5,6 +5,7 @@
  * scores the same whatever segment it sits in), weighted by the field's boost and summed into
  * one pseudo frequency, which is then saturated: score += idf · tf'(k1 + 1) / (k1 + tf').
  */
+import { MinHeap } from '../core/heap.js';
 import type { RankedHit } from '../core/types.js';
 import { findSorted } from './segment-format.js';
 import { FIELD_COUNT, type SegmentData } from './segment-layout.js';
@@ -141,48 +142,28 @@ interface Candidate {
 
 /** Selects the best `limit` with a bounded min-heap; ids are built only to break ties. */
 function topHits(scratch: readonly Scratch[], limit: number, idOf: (s: number, c: number) => string): RankedHit[] {
-  const heap: Candidate[] = [];
   const id = (x: Candidate): string => (x.id ??= idOf(x.s, x.c));
   // a is worse than b: lower score, or equal score and later id.
   const worse = (a: Candidate, b: Candidate): boolean => a.score < b.score || (a.score === b.score && id(a) > id(b));
-  const up = (i: number): void => {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!worse(heap[i] as Candidate, heap[p] as Candidate)) return;
-      [heap[i], heap[p]] = [heap[p] as Candidate, heap[i] as Candidate];
-      i = p;
-    }
-  };
-  const down = (i: number): void => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < heap.length && worse(heap[l] as Candidate, heap[m] as Candidate)) m = l;
-      if (r < heap.length && worse(heap[r] as Candidate, heap[m] as Candidate)) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m] as Candidate, heap[i] as Candidate];
-      i = m;
-    }
-  };
+  // The worst kept hit on top.
+  const heap = new MinHeap<Candidate>(worse);
   scratch.forEach((sc, s) => {
     for (let i = 0; i < sc.count; i++) {
       const c = sc.touched[i] as number;
       const score = sc.scores[c] as number;
-      if (heap.length < limit) {
+      if (heap.size < limit) {
         heap.push({ s, c, score });
-        up(heap.length - 1);
         continue;
       }
-      const min = heap[0] as Candidate;
+      const min = heap.peek() as Candidate;
       if (score < min.score) continue;
       const cand: Candidate = { s, c, score };
       if (!worse(min, cand)) continue;
-      heap[0] = cand;
-      down(0);
+      heap.replaceTop(cand);
     }
   });
   return heap
+    .toArray()
     .sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
     .map((x) => ({ id: id(x), score: x.score }));
 }
