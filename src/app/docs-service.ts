@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { Config } from '../config/types.js';
+import { editDistance } from '../config/problems.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
 import type { Link, SearchResult } from '../core/types.js';
@@ -8,7 +9,7 @@ import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { ChunkView, Corpus } from '../indexing/corpus.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
-import { parseDocument } from '../markdown/index.js';
+import { parseDocument, titleFromPath } from '../markdown/index.js';
 import { runHybridSearch, dedupNearDuplicates, jaccardShingles, type FusedHit } from '../search/index.js';
 import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, IndexingNotice, QueryParams, QueryStats } from '../mcp/service.js';
 import { sliceDocument } from './slice-document.js';
@@ -205,7 +206,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
  * extension) or title containing it first, then by edit distance of the file name.
  */
 export function suggestPaths(corpus: Pick<Corpus, 'documents'>, asked: string, limit: number): string[] {
-  const stem = (p: string): string => (p.split('/').pop() ?? p).replace(/\.[^.]*$/, '').toLowerCase();
+  const stem = (p: string): string => titleFromPath(p).toLowerCase();
   const want = stem(asked.trim());
   if (want === '') return [];
   const scored = corpus.documents().map((d) => {
@@ -216,16 +217,6 @@ export function suggestPaths(corpus: Pick<Corpus, 'documents'>, asked: string, l
   const close = scored.filter((x) => x.rank === 0 || x.distance <= Math.max(2, Math.floor(want.length / 3)));
   close.sort((a, b) => a.rank - b.rank || a.distance - b.distance || (a.path < b.path ? -1 : 1));
   return close.slice(0, limit).map((x) => x.path);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length] as number;
 }
 
 /**

@@ -6,6 +6,7 @@ import { DOC_FLAG_SKIPPED, type SegmentData } from '../indices/segment-layout.js
 import { checkRecord, decodeChunkRecord, decodeDocRecord, type DocRecord } from '../indices/text-blob.js';
 import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
 import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
+import { sameItems } from '../core/arrays.js';
 import { AppError, errorMessage } from '../core/errors.js';
 import { documentNames, resolveLink } from '../markdown/index.js';
 import type { PreparedBatch } from './prepare.js';
@@ -166,7 +167,7 @@ export class Corpus {
   chunkHash(id: string): string | undefined {
     const at = this.index.chunk(id);
     if (at === undefined) return undefined;
-    return Buffer.from(at.seg.data.chunkHash.buffer, at.seg.data.chunkHash.byteOffset + 32 * at.chunk, 32).toString('hex');
+    return hashAt(at.seg.data, at.chunk);
   }
 
   /** Reads the chunks (those still live) from their text blobs; ids that are not live are left out. */
@@ -188,7 +189,7 @@ export class Corpus {
           startLine: data.chunkStart[c] as number,
           endLine: data.chunkEnd[c] as number,
           content: record.content,
-          hash: Buffer.from(data.chunkHash.buffer, data.chunkHash.byteOffset + 32 * c, 32).toString('hex'),
+          hash: hashAt(data, c),
         });
       }),
     );
@@ -247,7 +248,7 @@ export class Corpus {
         continue;
       }
       const names = documentNames({ path, title: titleOf(data, doc), aliases: aliasesOf(data, doc) });
-      if (!sameList(before, names)) {
+      if (!sameItems(before, names)) {
         for (const n of [...before, ...names]) this.changedKeys.add(`n:${n}`);
         this.unclaimNames(path, before);
         this.claimNames(path, names);
@@ -561,7 +562,7 @@ export class Corpus {
     const before = this.graph.linksOf(path);
     const targets = [...resolved].sort();
     const missing = [...unresolved].sort();
-    if (before === null || !sameList(before.targets, targets) || !sameList(before.unresolved, missing)) {
+    if (before === null || !sameItems(before.targets, targets) || !sameItems(before.unresolved, missing)) {
       this.graph.setDocument(path, targets, missing);
       this.markGraph(path);
     }
@@ -586,10 +587,6 @@ export class Corpus {
 
 function hashAt(data: SegmentData, chunk: number): string {
   return Buffer.from(data.chunkHash.buffer, data.chunkHash.byteOffset + 32 * chunk, 32).toString('hex');
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function decodeRecord<T>(bytes: Uint8Array, crc: number, what: string, blob: string, decode: (b: Uint8Array) => T): T {

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
+import { sameItems } from '../core/arrays.js';
 import { KEYWORD_SETTINGS_KEY, type KeywordIndexParams } from '../indices/keyword.js';
 import type { LinkGraph } from '../indices/graph.js';
 import { chunkingFingerprint } from '../markdown/index.js';
@@ -124,14 +125,10 @@ export function applyGraphShards(graph: LinkGraph, shardCount: number, shards: r
   for (const [, shard] of shards) {
     for (const [path, targets, unresolved] of shard.docs) {
       const before = graph.linksOf(path);
-      if (before !== null && sameStrings(before.targets, targets) && sameStrings(before.unresolved, unresolved)) continue;
+      if (before !== null && sameItems(before.targets, targets) && sameItems(before.unresolved, unresolved)) continue;
       graph.setDocument(path, targets, unresolved);
     }
   }
-}
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
