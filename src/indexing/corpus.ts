@@ -525,7 +525,7 @@ export class Corpus {
     const name = data.info.texts[data.docMetaText[doc] as number] as string;
     const offset = data.docMetaOffset[doc] as number;
     const length = data.docMetaLength[doc] as number;
-    const bytes = this.texts.readMemory(name, offset, length) ?? (await this.texts.read(name, offset, length));
+    const bytes = await this.texts.read(name, offset, length);
     return decodeRecord(bytes, data.docMetaCrc[doc] as number, `metadata of ${path}`, name, decodeDocRecord);
   }
 

@@ -105,13 +105,6 @@ export class TextStore {
     return out;
   }
 
-  /** Synchronous read of a blob held in memory (a batch being applied), else null. */
-  readMemory(name: string, offset: number, length: number): Buffer | null {
-    const bytes = this.memory.get(name);
-    if (bytes === undefined || offset + length > bytes.byteLength) return null;
-    return Buffer.from(bytes.buffer, bytes.byteOffset + offset, length);
-  }
-
   /**
    * The blobs the served index names now: others are closed (or dropped from memory) after a
    * delay, since a query that started before the swap may still read them.
