@@ -14,6 +14,19 @@ export interface Heading {
 
 export type LinkKind = 'inline' | 'reference' | 'wiki';
 
+/**
+ * A block an Obsidian block id names: the paragraph or list item whose text ends with ` ^id`
+ * (or the block just before a line holding only `^id`). Lines are 1-based, inclusive.
+ */
+export interface BlockAnchor {
+  /** Letters, digits and dashes, as written after the `^`. */
+  id: string;
+  /** First line of the block. */
+  line: number;
+  /** Last line of the block (a list item's nested lines included). */
+  endLine: number;
+}
+
 /** A link found in a document, before resolution against the corpus. */
 export interface Link {
   kind: LinkKind;
@@ -21,6 +34,8 @@ export interface Link {
   target: string;
   /** `#heading` part, without the `#`, if any. */
   heading?: string;
+  /** `#^block` part (an Obsidian block id), without the `#^`, if any; `heading` is then unset. */
+  block?: string;
   /** Visible text, or the `|alias` of a wikilink. */
   text?: string;
   line: number;
@@ -52,6 +67,8 @@ export interface ParsedDocument {
   /** Front matter as parsed (YAML mapping), `{}` when none or invalid. */
   frontMatter: Record<string, unknown>;
   headings: Heading[];
+  /** Block ids (`^id`) in document order, the first of a repeated id only. */
+  blockIds: BlockAnchor[];
   links: Link[];
   chunks: Chunk[];
   /** Non-fatal problems found while parsing (invalid front matter…). */
@@ -102,6 +119,7 @@ export interface DocumentMeta {
   tags: string[];
   aliases: string[];
   headings: Heading[];
+  blockIds: BlockAnchor[];
   links: Link[];
   chunkIds: string[];
   warnings: string[];

@@ -8,7 +8,7 @@ import { createVectorIndex, type VectorIndex } from '../indices/vector.js';
 import { createLinkGraph, type LinkGraph } from '../indices/graph.js';
 import { sameItems } from '../core/arrays.js';
 import { AppError, errorMessage } from '../core/errors.js';
-import { documentNames, resolveLink } from '../markdown/index.js';
+import { documentNames, resolveLink, resolveLinkCandidates, type LinkLookup, type LinkResolution } from '../markdown/index.js';
 import type { PreparedBatch } from './prepare.js';
 import type { TextStore } from './text-store.js';
 
@@ -205,8 +205,12 @@ export class Corpus {
   }
 
   resolveTarget(fromPath: string, link: Link): string | null {
-    const names = this.nameTable();
-    return resolveLink(fromPath, link, { hasPath: (p) => this.hasDocument(p), pathCaseless: (p) => this.caselessTable().get(p)?.[0], byName: (n) => names.get(n) ?? [] });
+    return resolveLink(fromPath, link, this.linkLookup());
+  }
+
+  /** `resolveTarget` plus the other documents the link's name could mean (an ambiguous name). */
+  resolveTargetCandidates(fromPath: string, link: Link): LinkResolution {
+    return resolveLinkCandidates(fromPath, link, this.linkLookup());
   }
 
   // --- writing -------------------------------------------------------------------------------
@@ -441,6 +445,11 @@ export class Corpus {
     return this.byHash;
   }
 
+  private linkLookup(): LinkLookup {
+    const names = this.nameTable();
+    return { hasPath: (p) => this.hasDocument(p), pathCaseless: (p) => this.caselessTable().get(p)?.[0], byName: (n) => names.get(n) ?? [] };
+  }
+
   private nameTable(): Map<string, string[]> {
     if (this.names === null) {
       const names = new Map<string, string[]>();
@@ -515,6 +524,7 @@ export class Corpus {
       tags: tagsOf(data, doc),
       aliases: aliasesOf(data, doc),
       headings: record.headings,
+      blockIds: record.blocks ?? [],
       links: record.links,
       chunkIds: this.chunkIds(path),
       warnings: record.warnings,

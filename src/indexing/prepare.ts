@@ -113,6 +113,7 @@ export function segmentDoc(file: { size: number; mtimeMs: number; hash: string }
     tags: doc.tags,
     aliases: doc.aliases,
     headings: doc.headings,
+    blockIds: doc.blockIds,
     links: doc.links,
     warnings: doc.warnings,
     reason: null,

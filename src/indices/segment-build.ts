@@ -4,7 +4,8 @@
  * same bytes, hence the same content ids.
  */
 import { sha256 } from '../core/hash.js';
-import type { Heading, Link } from '../core/types.js';
+import type { BlockAnchor, Heading, Link } from '../core/types.js';
+import { blankBlockMarkers } from '../markdown/block-ids.js';
 import { bytesOf, encodeByteStrings, encodeStrings, VarintWriter } from './segment-format.js';
 import { DOC_FLAG_SKIPPED, encodeSegment, FIELD_COUNT, FIELDS, type SegmentColumns } from './segment-layout.js';
 import { TextBlobWriter } from './text-blob.js';
@@ -31,6 +32,8 @@ export interface SegmentDocInput {
   tags: string[];
   aliases: string[];
   headings: Heading[];
+  /** Blocks named by `^id` markers (default none). */
+  blockIds?: BlockAnchor[];
   links: Link[];
   warnings: string[];
   reason: string | null;
@@ -122,7 +125,10 @@ export function buildSegment(input: readonly SegmentDocInput[], tokenize: Tokeni
     cols.docMtime[d] = doc.mtimeMs;
     cols.docFlags[d] = doc.reason !== null ? DOC_FLAG_SKIPPED : 0;
     hexToBytes(doc.hash, cols.docHash, 32 * d);
-    const meta = text.addDoc({ headings: doc.headings, links: doc.links, warnings: doc.warnings, reason: doc.reason });
+    const blocks = doc.blockIds ?? [];
+    const meta = text.addDoc({ headings: doc.headings, links: doc.links, warnings: doc.warnings, reason: doc.reason, ...(blocks.length > 0 ? { blocks } : {}) });
+    // `^abc123` markers are addresses, not words: kept in the text, left out of the terms.
+    const blockIds = new Set(blocks.map((b) => b.id));
     cols.docMetaOffset[d] = meta.offset;
     cols.docMetaLength[d] = meta.length;
     cols.docMetaCrc[d] = meta.crc;
@@ -143,7 +149,7 @@ export function buildSegment(input: readonly SegmentDocInput[], tokenize: Tokeni
       const fieldTerms = [
         titleTerms,
         tokenize(chunk.headingPath.join(' \n ') || headingsText, { mode: 'index', compounds: ids }),
-        tokenize(chunk.content, { mode: 'index', compounds: ids }),
+        tokenize(blankBlockMarkers(chunk.content, blockIds), { mode: 'index', compounds: ids }),
         ids,
       ];
       fieldTerms.forEach((terms, f) => {

@@ -4,13 +4,15 @@
  * records that segment tables point into by (blob, offset, length, CRC-32):
  *
  * - a chunk record: the heading path as a JSON array, a newline, then the chunk's Markdown;
- * - a document record: JSON `{ headings, links, warnings, reason }` (reason: why a file was skipped).
+ * - a document record: JSON `{ headings, links, warnings, reason, blocks? }` (reason: why a file was
+ *   skipped; blocks: the document's `^block` ids, written only when it has some, so records
+ *   written before blocks existed read as documents without any).
  *
  * Texts never move when segments merge (the merged tables point at the same records), so an
  * index rewrites its postings, not its texts.
  */
 import { crc32 } from 'node:zlib';
-import type { Heading, Link } from '../core/types.js';
+import type { BlockAnchor, Heading, Link } from '../core/types.js';
 import { TEXT_MAGIC } from './segment-format.js';
 
 export const TEXT_VERSION = 1;
@@ -22,6 +24,8 @@ export interface DocRecord {
   warnings: string[];
   /** Why the file is not indexed (binary, too large…); null for an indexed document. */
   reason: string | null;
+  /** Blocks named by `^id` markers; absent when there are none. */
+  blocks?: BlockAnchor[];
 }
 
 export interface ChunkRecord {
@@ -89,7 +93,14 @@ export function decodeDocRecord(bytes: Uint8Array): DocRecord {
   if (value === null || typeof value !== 'object' || !Array.isArray(value.headings) || !Array.isArray(value.links) || !Array.isArray(value.warnings)) {
     throw new TypeError('document record is malformed');
   }
-  return { headings: value.headings, links: value.links, warnings: value.warnings, reason: typeof value.reason === 'string' ? value.reason : null };
+  if (value.blocks !== undefined && !Array.isArray(value.blocks)) throw new TypeError('document record blocks are malformed');
+  return {
+    headings: value.headings,
+    links: value.links,
+    warnings: value.warnings,
+    reason: typeof value.reason === 'string' ? value.reason : null,
+    ...(value.blocks === undefined || value.blocks.length === 0 ? {} : { blocks: value.blocks }),
+  };
 }
 
 /** Checks a text blob's header (the rest is checked record by record). */

@@ -1,4 +1,5 @@
 import type { Link } from '../core/types.js';
+import { splitFragment } from './block-ids.js';
 import { blankWikiLinks, findTags, findWikiLinks } from './inline-syntax.js';
 import type { Token } from './tokenize.js';
 
@@ -74,14 +75,17 @@ export function readInline(children: readonly Token[], firstLine: number, sink: 
   return all === undefined ? '' : collapse(all);
 }
 
-/** Splits `path#heading` and percent-decodes both; URLs with a scheme are kept as written. */
-export function splitLinkTarget(url: string): { target: string; heading?: string } {
+/**
+ * Splits `path#heading` (or `path#^block`) and percent-decodes both; URLs with a scheme are
+ * kept as written.
+ */
+export function splitLinkTarget(url: string): { target: string; heading?: string; block?: string } {
   const trimmed = url.trim();
   if (SCHEME.test(trimmed)) return { target: trimmed };
   const hash = trimmed.indexOf('#');
   const pathPart = (hash >= 0 ? trimmed.slice(0, hash) : trimmed).replace(/\?.*$/, '');
-  const heading = hash >= 0 ? safeDecode(trimmed.slice(hash + 1)) : '';
-  return heading === '' ? { target: safeDecode(pathPart) } : { target: safeDecode(pathPart), heading };
+  const fragment = hash >= 0 ? safeDecode(trimmed.slice(hash + 1)) : '';
+  return { target: safeDecode(pathPart), ...splitFragment(fragment) };
 }
 
 function safeDecode(value: string): string {
@@ -110,7 +114,7 @@ function readText(value: string, line: number, before: string | undefined, sink:
     sink.links.push({
       kind: 'wiki',
       target: link.target,
-      ...(link.heading === undefined ? {} : { heading: link.heading }),
+      ...splitFragment(link.heading ?? ''),
       text: link.alias ?? link.raw,
       line: line + countLineBreaks(value.slice(0, link.index)),
     });

@@ -13,6 +13,17 @@ export interface LinkLookup {
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:|^\/\//i;
 
+/** Where a link points, and which other documents its name could mean. */
+export interface LinkResolution {
+  /** The root-relative path of the document chosen, or null (see `resolveLink`). */
+  path: string | null;
+  /**
+   * The other documents answering to the link's name (file name, path, title or alias), sorted
+   * by path: non-empty when the name is ambiguous and `path` is the nearest of several.
+   */
+  candidates: string[];
+}
+
 /**
  * The root-relative path a link points to, or null when it points outside the corpus:
  * URLs, pure `#anchors`, paths escaping the root, missing documents. Markdown links are
@@ -23,31 +34,54 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:|^\/\//i;
  * documents answer to picks the nearest (the linking file's folder, then the shortest path).
  */
 export function resolveLink(fromPath: string, link: Link, lookup: LinkLookup): string | null {
+  return resolve(fromPath, link, lookup, false).path;
+}
+
+/**
+ * `resolveLink` plus the other documents a wikilink's name could mean. It asks the lookup one
+ * or two more names than `resolveLink` for a link that resolves as a path, so index-time
+ * resolution (every link of every document) uses `resolveLink`.
+ */
+export function resolveLinkCandidates(fromPath: string, link: Link, lookup: LinkLookup): LinkResolution {
+  return resolve(fromPath, link, lookup, true);
+}
+
+function resolve(fromPath: string, link: Link, lookup: LinkLookup, withCandidates: boolean): LinkResolution {
   const target = link.target.trim();
-  if (target === '' || target.startsWith('#')) return null;
+  if (target === '' || target.startsWith('#')) return none();
   if (link.kind === 'wiki') {
     // `[[Page.md]]` names the same document as `[[Page]]`.
     const bare = target.replace(/\.(md|markdown)$/i, '');
+    const claimsOf = (): string[] => [...new Set([...lookup.byName(target.toLowerCase()), ...lookup.byName(bare.toLowerCase())])];
     const folder = fromPath.split('/').slice(0, -1);
     for (const base of [[], folder]) {
       const path = normalizePath(base, bare);
       if (path === null || path === '') continue;
       for (const candidate of [`${path}.md`, `${path}.markdown`, path]) {
         const hit = lookup.pathCaseless(candidate.toLowerCase());
-        if (hit !== undefined) return hit;
+        if (hit !== undefined) return { path: hit, candidates: withCandidates ? others(claimsOf(), hit) : [] };
       }
     }
-    const lower = target.toLowerCase();
-    const claims = [...new Set([...lookup.byName(lower), ...lookup.byName(bare.toLowerCase())])];
-    return claims.length === 0 ? null : nearest(fromPath, claims);
+    const claims = claimsOf();
+    if (claims.length === 0) return none();
+    const chosen = nearest(fromPath, claims);
+    return { path: chosen, candidates: others(claims, chosen) };
   }
-  if (SCHEME.test(target)) return null;
+  if (SCHEME.test(target)) return none();
   const base = target.startsWith('/') ? [] : fromPath.split('/').slice(0, -1);
   const resolved = normalizePath(base, target);
-  if (resolved === null) return null;
+  if (resolved === null) return none();
   const candidates = resolved === '' ? ['index.md', 'README.md'] : [resolved, `${resolved}.md`, `${resolved}/index.md`, `${resolved}/README.md`];
-  for (const candidate of candidates) if (lookup.hasPath(candidate)) return candidate;
-  return null;
+  for (const candidate of candidates) if (lookup.hasPath(candidate)) return { path: candidate, candidates: [] };
+  return none();
+}
+
+function none(): LinkResolution {
+  return { path: null, candidates: [] };
+}
+
+function others(claims: readonly string[], chosen: string): string[] {
+  return claims.filter((p) => p !== chosen).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   parseDocument,
   parseText,
   resolveLink,
+  resolveLinkCandidates,
   type LinkLookup,
 } from '../../src/markdown/index.js';
 
@@ -60,6 +61,26 @@ describe('wikilinks resolve the way a vault means them', () => {
     assert.equal(resolveLink('x/y/Note.md', wiki('Deep'), vault), 'x/y/Deep.md');
     // …from elsewhere the shortest path.
     assert.equal(resolveLink('Lower.md', wiki('Deep'), vault), 'x/Deep.md');
+  });
+
+  test('the other documents an ambiguous name could mean come with it, a path spelled out has none', () => {
+    assert.deepEqual(resolveLinkCandidates('x/y/Note.md', wiki('Deep'), vault), { path: 'x/y/Deep.md', candidates: ['x/Deep.md'] });
+    // A root path wins, but the bare name still answers to the page in the subfolder.
+    assert.deepEqual(resolveLinkCandidates('Architecture/Overview.md', wiki('Space Lua'), vault), { path: 'Space Lua.md', candidates: ['Architecture/Space Lua.md'] });
+    assert.deepEqual(resolveLinkCandidates('Lower.md', wiki('Tag.md'), vault), { path: 'Tag.md', candidates: ['Notes/Daily/Tag.md'] });
+    assert.deepEqual(resolveLinkCandidates('Lower.md', wiki('architecture/space lua'), vault), { path: 'Architecture/Space Lua.md', candidates: [] });
+    assert.deepEqual(resolveLinkCandidates('Lower.md', wiki('The Big Picture'), vault), { path: 'Architecture/Overview.md', candidates: [] });
+    assert.deepEqual(resolveLinkCandidates('Lower.md', wiki('Nobody'), vault), { path: null, candidates: [] });
+    assert.deepEqual(resolveLinkCandidates('Lower.md', md('Tag.md'), vault), { path: 'Tag.md', candidates: [] });
+  });
+
+  test('resolveLink asks no more of the lookup than before for a link that is a path', () => {
+    const asked: string[] = [];
+    const spy: LinkLookup = { ...vault, byName: (n) => (asked.push(n), vault.byName(n)) };
+    resolveLink('Lower.md', wiki('Space Lua'), spy);
+    assert.deepEqual(asked, []);
+    resolveLinkCandidates('Lower.md', wiki('Space Lua'), spy);
+    assert.deepEqual(asked, ['space lua', 'space lua']);
   });
 });
 

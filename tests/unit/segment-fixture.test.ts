@@ -107,6 +107,8 @@ describe(`segment fixture v${SEGMENT_VERSION}: known contents`, () => {
         { depth: 1, text: 'Install Guide', slug: 'install-guide', line: 1 },
         { depth: 2, text: 'Configure', slug: 'configure', line: 5 },
       ],
+      // v1 records predate block ids: read as a document without any.
+      blockIds: [],
       links: [{ kind: 'wiki', target: 'Notes', line: 3 }],
       chunkIds: ['guide/install.md#0', 'guide/install.md#1'],
       warnings: ['an example warning'],
