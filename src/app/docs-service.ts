@@ -3,15 +3,16 @@ import type { Config } from '../config/types.js';
 import { editDistance } from '../config/problems.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { normalizeDocPath } from '../core/paths.js';
-import type { Link, SearchResult } from '../core/types.js';
+import type { SearchResult } from '../core/types.js';
 import { createQueryVectorCache } from '../embed/query-cache.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
-import type { ChunkView, Corpus } from '../indexing/corpus.js';
+import type { ChunkView, Corpus, DocSummary } from '../indexing/corpus.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
 import { parseDocument, titleFromPath } from '../markdown/index.js';
 import { runHybridSearch, dedupNearDuplicates, jaccardShingles, type FusedHit } from '../search/index.js';
-import type { CompressedQueryParams, DocsService, DocumentView, GetDocumentParams, IndexingNotice, QueryParams, QueryStats } from '../mcp/service.js';
+import type { CompressedQueryParams, DocsService, DocumentSummary, DocumentView, GetDocumentParams, IndexingNotice, QueryParams, QueryStats } from '../mcp/service.js';
+import { documentLinks, documentsNamed, namedHint } from './document-links.js';
 import { sliceDocument } from './slice-document.js';
 
 export interface DocsServiceDeps {
@@ -170,7 +171,8 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       }
       const meta = await corpus.readDocument(path);
       const parsed = meta ?? parseDocument(path, file.text, config.chunking);
-      const slice = sliceDocument(file.text, parsed.headings, params);
+      const slice = sliceDocument(file.text, parsed.headings, params, parsed.blockIds);
+      const links = await documentLinks(path, parsed.links, corpus, config.docs.extensions);
       return {
         path,
         title: parsed.title,
@@ -178,8 +180,10 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
         start_line: slice.startLine,
         end_line: slice.endLine,
         headings: parsed.headings,
+        blocks: parsed.blockIds.map((b) => ({ id: b.id, start_line: b.line, end_line: b.endLine })),
         tags: parsed.tags,
-        links_out: linksOut(path, parsed.links, (link) => corpus.resolveTarget(path, link)),
+        links_out: links.links_out,
+        link_problems: links.link_problems,
         links_in: corpus.graph.backlinks(path),
       };
     },
@@ -188,12 +192,22 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       const corpus = await loadedCorpus();
       const match = params.glob ? compileGlob(params.glob) : null;
       const tag = params.tag?.replace(/^#/, '').toLowerCase();
+      const keep = (d: DocSummary): boolean => (match ? match(d.path) : true) && (tag ? d.tags.includes(tag) : true);
+      const summarize = (d: DocSummary): DocumentSummary => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunks });
+      const indexing = indexingNotice();
+      if (params.name !== undefined) {
+        // What a model asks when a link is ambiguous: every document the name could mean, the one
+        // [[name]] opens from the root first.
+        const named = documentsNamed(corpus, params.name);
+        const documents = named.filter(keep).map(summarize);
+        const hint = documents.length > 0 ? undefined : namedHint(params.name, named, suggestPaths(corpus, params.name, 3));
+        return { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}) };
+      }
       const documents = corpus
         .documents()
-        .filter((d) => (match ? match(d.path) : true) && (tag ? d.tags.includes(tag) : true))
+        .filter(keep)
         .sort((a, b) => (a.path < b.path ? -1 : 1))
-        .map((d) => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunks }));
-      const indexing = indexingNotice();
+        .map(summarize);
       return { documents, ...(indexing ? { indexing } : {}) };
     },
 
@@ -217,27 +231,6 @@ export function suggestPaths(corpus: Pick<Corpus, 'documents'>, asked: string, l
   const close = scored.filter((x) => x.rank === 0 || x.distance <= Math.max(2, Math.floor(want.length / 3)));
   close.sort((a, b) => a.rank - b.rank || a.distance - b.distance || (a.path < b.path ? -1 : 1));
   return close.slice(0, limit).map((x) => x.path);
-}
-
-/**
- * The document's links as a reader wants them listed: each distinct link once, without links to
- * the document itself (in-page `#anchors` included) or empty targets.
- */
-export function linksOut(path: string, links: readonly Link[], resolve: (link: Link) => string | null): DocumentView['links_out'] {
-  const seen = new Set<string>();
-  const out: DocumentView['links_out'] = [];
-  for (const link of links) {
-    const target = link.target.trim();
-    if (target === '') continue;
-    const resolved = resolve(link);
-    if (resolved === path) continue;
-    const entry = { target, path: resolved, heading: link.heading ?? null };
-    const key = JSON.stringify(entry);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(entry);
-  }
-  return out;
 }
 
 function buildFilter(corpus: Corpus, params: QueryParams): ((id: string) => boolean) | undefined {

@@ -1,20 +1,39 @@
 import { AppError } from '../core/errors.js';
-import type { Heading } from '../core/types.js';
+import type { BlockAnchor, Heading } from '../core/types.js';
+import { findBlock, findHeading } from '../markdown/index.js';
+
+/** Block ids listed in the hint of a missing block. */
+const HINT_BLOCKS = 10;
 
 /**
  * Cuts the part of a document a `get_document` call asked for: a section (by heading text or
- * slug, up to the next heading of the same or a higher level), a line range, or everything.
+ * slug, up to the next heading of the same or a higher level), a `^block` (its paragraph or list
+ * item), a line range, or everything.
  */
 export function sliceDocument(
   text: string,
   headings: readonly Heading[],
-  params: { heading?: string; startLine?: number; endLine?: number },
+  params: { heading?: string; block?: string; startLine?: number; endLine?: number },
+  blockIds: readonly BlockAnchor[] = [],
 ): { content: string; startLine: number; endLine: number } {
   const lines = text.split(/\r?\n/);
   const total = lines.length;
+  if (params.block !== undefined) {
+    const block = findBlock(blockIds, params.block);
+    if (!block) {
+      const shown = blockIds.slice(0, HINT_BLOCKS).map((b) => `^${b.id}`);
+      const more = blockIds.length > HINT_BLOCKS ? `, … (${blockIds.length - HINT_BLOCKS} more)` : '';
+      throw new AppError('NOT_FOUND', `no block ^${params.block.trim().replace(/^#?\^/, '')} in this document`, {
+        hint:
+          blockIds.length > 0
+            ? `Block ids here: ${shown.join(', ')}${more}. Pass one without the document name, e.g. "${blockIds[0]?.id ?? ''}".`
+            : 'This document has no block ids (a paragraph or list item ending in " ^id"); omit `block`, or pass `heading` or a line range.',
+      });
+    }
+    return range(lines, block.line, Math.min(block.endLine, total));
+  }
   if (params.heading !== undefined) {
-    const wanted = params.heading.trim().replace(/^#+\s*/, '').toLowerCase();
-    const index = headings.findIndex((h) => h.text.toLowerCase() === wanted || h.slug === wanted);
+    const index = findHeading(headings, params.heading);
     const heading = headings[index];
     if (!heading) {
       throw new AppError('NOT_FOUND', `no heading ${JSON.stringify(params.heading)} in this document`, {

@@ -1,5 +1,5 @@
 import type { SearchResult } from '../core/types.js';
-import type { IndexingNotice } from './service.js';
+import type { IndexingNotice, LinkOut, LinkProblems } from './service.js';
 
 /**
  * Text renderings of tool results. Many clients show the model only the text content, so it
@@ -10,6 +10,8 @@ import type { IndexingNotice } from './service.js';
 const SNIPPET_CHARS = 600;
 /** Documents listed in the text of `list_documents`; all of them are in `structuredContent`. */
 const MAX_LISTED_DOCUMENTS = 200;
+/** Links named per kind of problem in the text of `get_document`. */
+const MAX_NAMED_LINKS = 5;
 
 /** `path › Heading › Sub`, or just the path for text before the first heading. */
 export function formatLocation(path: string, headingPath: readonly string[]): string {
@@ -74,9 +76,13 @@ export function formatScore(score: number): string {
 export function formatDocumentList(
   documents: readonly { path: string; title: string; tags: string[]; chunks: number }[],
   indexing?: IndexingNotice,
+  named?: { name: string; hint?: string | undefined },
 ): string {
   const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
-  if (documents.length === 0) return `${notice}No documents match. Drop the filters, or check index_status.`;
+  if (documents.length === 0) {
+    if (named) return `${notice}${named.hint ?? `No document is called ${JSON.stringify(named.name)}.`}`;
+    return `${notice}No documents match. Drop the filters, or check index_status.`;
+  }
   const shown = documents.slice(0, MAX_LISTED_DOCUMENTS).map((d) => {
     const tags = d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : '';
     return `- ${d.path} — ${d.title}${tags} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`;
@@ -85,5 +91,37 @@ export function formatDocumentList(
     documents.length > MAX_LISTED_DOCUMENTS
       ? [`… and ${documents.length - MAX_LISTED_DOCUMENTS} more (all are in the structured result; narrow with glob or tag).`]
       : [];
-  return notice + [`${documents.length} document${documents.length === 1 ? '' : 's'}:`, ...shown, ...more].join('\n');
+  const count = `${documents.length} document${documents.length === 1 ? '' : 's'}`;
+  const header = !named
+    ? `${count}:`
+    : documents.length === 1
+      ? `1 document is called ${JSON.stringify(named.name)}:`
+      : `${count} are called ${JSON.stringify(named.name)} (the first is the one [[${named.name}]] opens from the docs root; from a folder that holds another, that one; link by path to be sure):`;
+  return notice + [header, ...shown, ...more].join('\n');
+}
+
+/**
+ * One line on the links that need a look, or null when none does: "Links: 2 unresolved (Foo,
+ * Bar), 1 ambiguous (Tag → Architecture/Tag.md; also Tag.md), 1 missing heading (setup.md#Instal)".
+ */
+export function formatLinkProblems(links: readonly LinkOut[], problems: LinkProblems): string | null {
+  const parts: string[] = [];
+  const add = (count: number, label: string, all: string[], separator = ', '): void => {
+    if (count === 0) return;
+    // `[[Tag]]` and `[[Tag#Usage]]` are two links but one name to fix.
+    const names = [...new Set(all)];
+    const shown = names.slice(0, MAX_NAMED_LINKS).join(separator);
+    const more = names.length > MAX_NAMED_LINKS ? `${separator}…` : '';
+    parts.push(`${count} ${label} (${shown}${more})`);
+  };
+  add(problems.unresolved, 'unresolved', links.filter((l) => l.status === 'unresolved').map((l) => l.target));
+  add(
+    problems.ambiguous,
+    'ambiguous',
+    links.filter((l) => l.status === 'ambiguous').map((l) => `${l.target} → ${l.path ?? '?'}; also ${(l.candidates ?? []).join(', ')}`),
+    ' | ',
+  );
+  add(problems.missing_headings, problems.missing_headings === 1 ? 'missing heading' : 'missing headings', links.filter((l) => l.heading_found === false).map((l) => `${l.target}#${l.heading ?? ''}`));
+  add(problems.missing_blocks, problems.missing_blocks === 1 ? 'missing block' : 'missing blocks', links.filter((l) => l.block_found === false).map((l) => `${l.target}#^${l.block ?? ''}`));
+  return parts.length === 0 ? null : `Links: ${parts.join(', ')}`;
 }

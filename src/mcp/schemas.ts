@@ -97,3 +97,32 @@ export const headingSchema = z.object({
   slug: z.string(),
   line: z.number().int(),
 });
+
+export const linkOutSchema = z.object({
+  target: z.string().describe('Link target as written (without its #heading or #^block part).'),
+  path: z.string().nullable().describe('Path of the document the link opens, or null (external or unresolved).'),
+  heading: z.string().nullable().describe('The #heading part of the link, or null.'),
+  block: z.string().nullable().describe('The #^block id of the link, without "^" (as in [[Page#^abc123]]), or null.'),
+  status: z
+    .enum(['resolved', 'ambiguous', 'unresolved', 'external'])
+    .describe(
+      'resolved: one document answers to the link. ambiguous: several documents answer to its name; the nearest ' +
+        '(same folder, then shortest path) was chosen and candidates lists the others. unresolved: no document ' +
+        '(path null). external: a URL or a file that is not a document (image, PDF…), not checked.',
+    ),
+  candidates: z.array(z.string()).optional().describe('Only when ambiguous: the other documents the name could mean, sorted by path.'),
+  heading_found: z
+    .boolean()
+    .optional()
+    .describe('Only when the link has a heading and a path: whether the target has that heading (any case, by text or slug).'),
+  block_found: z.boolean().optional().describe('Only when the link has a block id and a path: whether the target has that block.'),
+});
+
+export const linkProblemsSchema = z
+  .object({
+    unresolved: z.number().int().describe('Links no document answers to.'),
+    ambiguous: z.number().int().describe('Links whose name several documents answer to (see candidates).'),
+    missing_headings: z.number().int().describe('Links to a heading the target document does not have.'),
+    missing_blocks: z.number().int().describe('Links to a ^block the target document does not have.'),
+  })
+  .describe('How many of links_out need a look; all 0 when every link opens what it names.');

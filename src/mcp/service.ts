@@ -29,6 +29,36 @@ export interface QueryStats {
   removed_duplicates: number;
 }
 
+/**
+ * What became of a link: `resolved` (one document answers to it), `ambiguous` (several do; the
+ * nearest was chosen, `candidates` are the others), `unresolved` (no document) or `external` (a
+ * URL, or a file that is not a document, e.g. an image or PDF; not checked).
+ */
+export type LinkStatus = 'resolved' | 'ambiguous' | 'unresolved' | 'external';
+
+export interface LinkOut {
+  target: string;
+  path: string | null;
+  heading: string | null;
+  /** The `#^block` id linked to, without `^`. */
+  block: string | null;
+  status: LinkStatus;
+  /** Set when ambiguous: the other documents the name could mean, sorted. */
+  candidates?: string[];
+  /** Set when the link names a heading of a document it resolves to: whether that heading exists. */
+  heading_found?: boolean;
+  /** Set when the link names a block of a document it resolves to: whether that block exists. */
+  block_found?: boolean;
+}
+
+/** Counts of the links of a document that need a look. */
+export interface LinkProblems {
+  unresolved: number;
+  ambiguous: number;
+  missing_headings: number;
+  missing_blocks: number;
+}
+
 export interface DocumentView {
   path: string;
   title: string;
@@ -37,14 +67,19 @@ export interface DocumentView {
   start_line: number;
   end_line: number;
   headings: Heading[];
+  /** Blocks that `^id` markers name, as links (`[[Page#^id]]`) and the `block` argument address them. */
+  blocks: { id: string; start_line: number; end_line: number }[];
   tags: string[];
-  links_out: { target: string; path: string | null; heading: string | null }[];
+  links_out: LinkOut[];
+  link_problems: LinkProblems;
   links_in: string[];
 }
 
 export interface GetDocumentParams {
   path: string;
   heading?: string;
+  /** A `^block` id (with or without `^`). */
+  block?: string;
   startLine?: number;
   endLine?: number;
 }
@@ -54,6 +89,16 @@ export interface DocumentSummary {
   title: string;
   tags: string[];
   chunks: number;
+}
+
+export interface ListDocumentsParams {
+  glob?: string;
+  tag?: string;
+  /**
+   * A link-style name (file name, path, title or alias, any case, with or without `.md`): only
+   * the documents it could mean, the one a wikilink from the root opens first.
+   */
+  name?: string;
 }
 
 /** Present while the index is incomplete: answers may miss files not indexed yet. */
@@ -67,6 +112,6 @@ export interface DocsService {
   query(params: QueryParams): Promise<{ results: SearchResult[]; indexing?: IndexingNotice }>;
   queryCompressed(params: CompressedQueryParams): Promise<{ results: SearchResult[]; stats: QueryStats; indexing?: IndexingNotice }>;
   getDocument(params: GetDocumentParams): Promise<DocumentView>;
-  listDocuments(params: { glob?: string; tag?: string }): Promise<{ documents: DocumentSummary[]; indexing?: IndexingNotice }>;
+  listDocuments(params: ListDocumentsParams): Promise<{ documents: DocumentSummary[]; hint?: string; indexing?: IndexingNotice }>;
   status(): IndexStatus;
 }

@@ -18,7 +18,8 @@ describe('MCP tools: invalid input', () => {
     { name: 'empty tag', tool: 'query_documents', args: { query: 'x', tags: [''] }, expect: /tags must not contain empty strings/ },
     { name: 'empty path', tool: 'get_document', args: { path: ' ' }, expect: /path is empty/ },
     { name: 'start_line 0', tool: 'get_document', args: { path: 'a.md', start_line: 0 }, expect: /start_line must be ≥ 1/ },
-    { name: 'heading and range', tool: 'get_document', args: { path: 'a.md', heading: 'A', start_line: 2 }, expect: /both heading "A" and a line range\nHint: pass either heading/ },
+    { name: 'heading and range', tool: 'get_document', args: { path: 'a.md', heading: 'A', start_line: 2 }, expect: /both heading "A" and a line range\nHint: pass one of heading, block or start_line\/end_line/ },
+    { name: 'block and range', tool: 'get_document', args: { path: 'a.md', block: 'x1', end_line: 2 }, expect: /both block "x1" and a line range\nHint:/ },
     { name: 'reversed range', tool: 'get_document', args: { path: 'a.md', start_line: 9, end_line: 3 }, expect: /end_line 3 is before start_line 9\nHint:/ },
   ];
 

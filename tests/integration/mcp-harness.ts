@@ -24,11 +24,13 @@ export const SAMPLE_DOCUMENT: DocumentView = {
   start_line: 1,
   end_line: 3,
   headings: [{ depth: 1, text: 'Locks', slug: 'locks', line: 1 }],
+  blocks: [],
   tags: ['architecture'],
   links_out: [
-    { target: 'setup.md#install', path: 'guides/setup.md', heading: 'install' },
-    { target: 'https://example.com', path: null, heading: null },
+    { target: 'setup.md', path: 'guides/setup.md', heading: 'install', block: null, status: 'resolved', heading_found: true },
+    { target: 'https://example.com', path: null, heading: null, block: null, status: 'external' },
   ],
+  link_problems: { unresolved: 0, ambiguous: 0, missing_headings: 0, missing_blocks: 0 },
   links_in: ['index.md'],
 };
 

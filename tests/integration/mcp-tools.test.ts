@@ -105,6 +105,12 @@ describe('MCP tools: results', () => {
       assert.match(text, /Linked from: index\.md/);
       await h.call('get_document', { path: 'guides/locks.md', heading: 'Stale locks' });
       assert.deepEqual(calls[1]?.params, { path: 'guides/locks.md', heading: 'Stale locks' });
+      await h.call('get_document', { path: 'guides/locks.md', block: '^abc-123' });
+      assert.deepEqual(calls[2]?.params, { path: 'guides/locks.md', block: '^abc-123' });
+      assert.doesNotMatch(text, /\nLinks:/, 'no link-problems line when every link is fine');
+      const bad = await h.call('get_document', { path: 'guides/locks.md', block: 'not an id' });
+      assert.equal(bad.isError, true);
+      assert.match(textOf(bad), /block must be a block id/);
     } finally {
       await h.close();
     }
@@ -122,6 +128,9 @@ describe('MCP tools: results', () => {
       assert.match(textOf(all), /1 document:\n- guides\/locks\.md — Locks \[architecture\] \(3 chunks\)/);
       await h.call('list_documents', { glob: 'guides/*.md', tag: 'architecture' });
       assert.deepEqual(calls[1]?.params, { glob: 'guides/*.md', tag: 'architecture' });
+      const named = await h.call('list_documents', { name: ' Locks ' });
+      assert.deepEqual(calls[2]?.params, { name: 'Locks' });
+      assert.match(textOf(named), /^1 document is called "Locks":\n- guides\/locks\.md/);
     } finally {
       await h.close();
     }

@@ -1,8 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
+import { formatLinkProblems } from '../format.js';
 import type { DocumentView, GetDocumentParams } from '../service.js';
-import { headingSchema } from '../schemas.js';
+import { headingSchema, linkOutSchema, linkProblemsSchema } from '../schemas.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const GET_DOCUMENT = 'get_document';
@@ -37,9 +38,22 @@ export const getDocumentInput = z.object({
     .meta({
       description:
         'Return only this section (the heading and everything under it until the next heading of the same or ' +
-        'higher level). Heading text or its anchor slug. Default: the whole document. Cannot be combined with ' +
-        'start_line/end_line. Example: "Installation" or "installation".',
+        'higher level). Heading text or its anchor slug, any case. Default: the whole document. Cannot be ' +
+        'combined with block or start_line/end_line. Example: "Installation" or "installation".',
       examples: ['Installation', 'configuring-the-watcher'],
+    }),
+  block: z
+    .string()
+    .trim()
+    .regex(/^\^?[A-Za-z0-9-]+$/, { error: 'block must be a block id: letters, digits and dashes, e.g. "abc123" or "^abc123"' })
+    .optional()
+    .meta({
+      description:
+        'Return only the block with this id: the paragraph or list item whose text ends with " ^id" (Obsidian ' +
+        'block ids, the part after "#^" in [[Page#^id]]), with its line range. With or without the "^"; any ' +
+        'case. Default: the whole document. Cannot be combined with heading or start_line/end_line. A miss ' +
+        'lists the document\'s block ids. Example: "abc123".',
+      examples: ['abc123', '^key-decision'],
     }),
   start_line: lineNumber('start_line')
     .optional()
@@ -64,25 +78,28 @@ export const getDocumentOutput = z.object({
   start_line: z.number().int().describe('First line of content in the file (1-based).'),
   end_line: z.number().int().describe('Last line of content in the file (1-based, inclusive).'),
   headings: z.array(headingSchema).describe('Every heading of the document, with its line.'),
-  tags: z.array(z.string()),
-  links_out: z
+  blocks: z
     .array(
       z.object({
-        target: z.string().describe('Link target as written.'),
-        path: z.string().nullable().describe('Resolved document path, or null (external or broken link).'),
-        heading: z.string().nullable(),
+        id: z.string().describe('Block id, without the "^".'),
+        start_line: z.number().int().describe('First line of the block (1-based).'),
+        end_line: z.number().int().describe('Last line of the block (1-based, inclusive).'),
       }),
     )
-    .describe('Links from this document.'),
+    .describe('Blocks named by "^id" markers (link to one as [[Page#^id]], read one with the block argument); [] when none.'),
+  tags: z.array(z.string()),
+  links_out: z.array(linkOutSchema).describe('Links from this document, each distinct link once, in document order.'),
+  link_problems: linkProblemsSchema,
   links_in: z.array(z.string()).describe('Paths of documents linking here.'),
 });
 
 /** Refuses argument combinations the schema cannot express, before reaching the service. */
 function toParams(args: z.output<typeof getDocumentInput>): GetDocumentParams {
   const hasRange = args.start_line !== undefined || args.end_line !== undefined;
-  if (args.heading !== undefined && hasRange) {
-    throw new AppError('INVALID_ARGUMENT', `get_document got both heading "${args.heading}" and a line range`, {
-      hint: 'pass either heading or start_line/end_line, not both',
+  const parts = [args.heading !== undefined ? `heading "${args.heading}"` : '', args.block !== undefined ? `block "${args.block}"` : '', hasRange ? 'a line range' : ''].filter((p) => p !== '');
+  if (parts.length > 1) {
+    throw new AppError('INVALID_ARGUMENT', `get_document got both ${parts.join(' and ')}`, {
+      hint: 'pass one of heading, block or start_line/end_line, not several',
     });
   }
   if (args.start_line !== undefined && args.end_line !== undefined && args.end_line < args.start_line) {
@@ -93,6 +110,7 @@ function toParams(args: z.output<typeof getDocumentInput>): GetDocumentParams {
   return {
     path: args.path,
     ...(args.heading === undefined ? {} : { heading: args.heading }),
+    ...(args.block === undefined ? {} : { block: args.block }),
     ...(args.start_line === undefined ? {} : { startLine: args.start_line }),
     ...(args.end_line === undefined ? {} : { endLine: args.end_line }),
   };
@@ -111,9 +129,13 @@ function formatDocument(doc: DocumentView): string {
   if (doc.headings.length > 0) {
     footer.push(`Sections: ${listed(doc.headings.map((h) => `${'#'.repeat(h.depth)} ${h.text} (line ${h.line})`))}`);
   }
+  if (doc.blocks.length > 0) footer.push(`Blocks: ${listed(doc.blocks.map((b) => `^${b.id} (lines ${b.start_line}–${b.end_line})`))}`);
   if (doc.links_out.length > 0) {
-    footer.push(`Links out: ${listed(doc.links_out.map((l) => (l.path === null ? l.target : `${l.path}${l.heading ? `#${l.heading}` : ''}`)))}`);
+    const anchor = (l: DocumentView['links_out'][number]): string => (l.block !== null ? `#^${l.block}` : l.heading !== null ? `#${l.heading}` : '');
+    footer.push(`Links out: ${listed(doc.links_out.map((l) => (l.path === null ? l.target : `${l.path}${anchor(l)}`)))}`);
   }
+  const problems = formatLinkProblems(doc.links_out, doc.link_problems);
+  if (problems !== null) footer.push(problems);
   if (doc.links_in.length > 0) footer.push(`Linked from: ${listed(doc.links_in)}`);
   const body = doc.content === '' ? '(no content in this range)' : doc.content;
   return [`# ${doc.title}`, meta.join(' · '), '', body, ...(footer.length > 0 ? ['', '---', ...footer] : [])].join('\n');
@@ -126,11 +148,12 @@ export function registerGetDocument(server: McpServer, ctx: ToolContext): void {
     {
       title: 'Read a document',
       description:
-        'Read a document from the docs folder: the whole file, one section (heading), or a line range. Use it ' +
-        'after a search to read around a hit (pass the result\'s path and start_line/end_line, widened as ' +
-        'needed) or to follow a link. Also returns the outline (headings with lines), tags, outgoing links ' +
-        'resolved to paths, and the documents linking here. Example: {"path": "guides/setup.md", "heading": ' +
-        '"Installation"}.',
+        'Read a document from the docs folder: the whole file, one section (heading), one block (^id), or a ' +
+        'line range. Use it after a search to read around a hit (pass the result\'s path and start_line/end_line, ' +
+        'widened as needed) or to follow a link. Also returns the outline (headings with lines), block ids, ' +
+        'tags, outgoing links resolved to paths (with ambiguous, unresolved links and missing headings or ' +
+        'blocks flagged; list_documents with name shows what an ambiguous name could mean), and the ' +
+        'documents linking here. Example: {"path": "guides/setup.md", "heading": "Installation"}.',
       inputSchema: getDocumentInput,
       outputSchema: getDocumentOutput,
       annotations: READ_ONLY_ANNOTATIONS,

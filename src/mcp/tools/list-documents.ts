@@ -29,6 +29,20 @@ export const listDocumentsInput = z.object({
         'Example: "architecture".',
       examples: ['architecture'],
     }),
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'name is empty: omit it, or pass a name such as "Setup Guide"' })
+    .optional()
+    .meta({
+      description:
+        'Only list the documents this link-style name could mean, as in a [[wikilink]]: a file name (any case, ' +
+        'with or without .md), a path from the docs root, a front-matter title or an alias. The document ' +
+        '[[name]] opens from the docs root comes first, then the other candidates in path order: use it when ' +
+        'get_document reports a link as ambiguous. Nothing matching gives an empty list and a hint with the ' +
+        'nearest paths. Combines with glob and tag. Default: no name filter. Example: "Setup Guide".',
+      examples: ['Setup Guide', 'architecture/tag'],
+    }),
 });
 
 export const listDocumentsOutput = z.object({
@@ -41,7 +55,8 @@ export const listDocumentsOutput = z.object({
         chunks: z.number().int().describe('Number of indexed chunks.'),
       }),
     )
-    .describe('Indexed documents, sorted by path.'),
+    .describe('Indexed documents, sorted by path; with name, the documents it could mean, the one [[name]] opens from the root first.'),
+  hint: z.string().optional().describe('Only with name, when nothing matches: why, and the nearest paths.'),
   indexing: indexingSchema,
 });
 
@@ -53,19 +68,25 @@ export function registerListDocuments(server: McpServer, ctx: ToolContext): void
       title: 'List documents',
       description:
         'List the indexed documents with title, tags and chunk count, optionally filtered by a path glob or a ' +
-        'tag. Use it to see what the docs cover or to find a document by name when you cannot phrase a search; ' +
-        'use query_documents to find content. Example: {"glob": "adr/*.md"}.',
+        'tag, or every document a link-style name could mean (name). Use it to see what the docs cover, to find ' +
+        'a document by name when you cannot phrase a search, or to see which pages an ambiguous [[link]] could ' +
+        'open; use query_documents to find content. Example: {"glob": "adr/*.md"} or {"name": "Tag"}.',
       inputSchema: listDocumentsInput,
       outputSchema: listDocumentsOutput,
       annotations: READ_ONLY_ANNOTATIONS,
     },
     (args) =>
       runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
-        const { documents, indexing } = await ctx.service.listDocuments({
+        const { documents, hint, indexing } = await ctx.service.listDocuments({
           ...(args.glob === undefined ? {} : { glob: args.glob }),
           ...(args.tag === undefined ? {} : { tag: args.tag }),
+          ...(args.name === undefined ? {} : { name: args.name }),
         });
-        return { text: formatDocumentList(documents, indexing), structured: { documents, ...(indexing ? { indexing } : {}) } };
+        const named = args.name === undefined ? undefined : { name: args.name, hint };
+        return {
+          text: formatDocumentList(documents, indexing, named),
+          structured: { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}) },
+        };
       }),
   );
 }
