@@ -91,6 +91,22 @@ export interface RankedHit {
   score: number;
 }
 
+/**
+ * Keyword hits with the evidence the fusion calibrates with (src/indices/segment-search.ts
+ * computes it): per hit its BM25F relative to the most the query allows and which query units
+ * the chunk matches, per document which units any of its chunks match.
+ */
+export interface KeywordEvidence {
+  /** Best first by BM25F (`score`). */
+  hits: (RankedHit & { relative: number; mask: number })[];
+  /** The query's units in query order: idf weight, chunks holding it, and what kind of token it came from. */
+  units: { terms: string[]; weight: number; docFreq: number; kind: 'word' | 'identifier' | 'part' }[];
+  /** Live chunks in the index (the N of idf). */
+  chunkCount: number;
+  /** Bit u set: unit u (< 32) occurs in some chunk of the document. */
+  docMask(path: string): number;
+}
+
 /** A fused search result, as returned to MCP clients and the CLI. */
 export interface SearchResult {
   path: string;

@@ -138,6 +138,62 @@ export function createTokenizer(analyze: WordAnalyzer): Tokenizer {
   };
 }
 
+/** One concept of a query: its alternative index terms (a stem and its raw form), matched once. */
+export interface QueryUnit {
+  terms: string[];
+  /** `identifier`: a whole compound (`virtualpage.define`); `part`: one of its parts; `word`: a plain word or a CJK bigram. */
+  kind: 'word' | 'identifier' | 'part';
+}
+
+/** Most units a query keeps (the keyword search tracks them in a 32-bit mask per chunk). */
+export const MAX_QUERY_UNITS = 32;
+
+/**
+ * Query text → units, in query order, unique by their first term: a plain word gives one unit
+ * (its analyzed form, plus the raw lower-cased form as an alternative when they differ), a
+ * compound identifier gives its whole (never dropped) and then each analyzed part, a CJK run its
+ * bigrams. The flat term list of `mode: 'query'` is these units' terms.
+ */
+export function createQueryUnitAnalyzer(analyze: WordAnalyzer): (text: string) => QueryUnit[] {
+  const cache = new Map<string, WordTerms>();
+  return (text) => {
+    const units: QueryUnit[] = [];
+    const seen = new Set<string>();
+    const add = (terms: string[], kind: QueryUnit['kind']): boolean => {
+      const fresh = terms.filter((t) => !seen.has(t));
+      if (fresh.length > 0 && !seen.has(terms[0] as string)) {
+        for (const t of fresh) seen.add(t);
+        units.push({ terms: fresh, kind });
+      }
+      return units.length < MAX_QUERY_UNITS;
+    };
+    const prepared = foldText(text).replace(INNER_APOSTROPHE, '$1');
+    scan: for (const match of prepared.matchAll(TOKEN_REGEX)) {
+      if (match[1] !== undefined) {
+        const chars = Array.from(match[1]);
+        if (chars.length === 1 && !add([match[1]], 'word')) break;
+        for (let i = 0; i + 1 < chars.length; i++) if (!add([`${chars[i]}${chars[i + 1]}`], 'word')) break scan;
+        continue;
+      }
+      const token = match[2] ?? '';
+      let word = cache.get(token);
+      if (word === undefined) {
+        word = analyzeWord(token, analyze);
+        if (cache.size >= MAX_WORD_CACHE) cache.clear();
+        cache.set(token, word);
+      }
+      if (word.whole !== undefined) {
+        if (!add([word.whole], 'identifier')) break;
+        for (const part of word.terms) if (!add([part], 'part')) break scan;
+      } else {
+        const terms = word.raw !== undefined ? [...word.terms, word.raw] : word.terms;
+        if (terms.length > 0 && !add(terms, 'word')) break;
+      }
+    }
+    return units;
+  };
+}
+
 function emitRun(run: string, query: boolean, emit: (term: string) => boolean): boolean {
   const chars = Array.from(run);
   if (chars.length === 1) return emit(run);

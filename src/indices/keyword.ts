@@ -14,7 +14,7 @@ import { TEXT_VERSION } from './text-blob.js';
 import { SegmentIndex } from './segment-index.js';
 import type { ScoringSettings } from './segment-search.js';
 import { resolvePolicy, resolveSettings } from './keyword-settings.js';
-import { TOKENIZER_VERSION, createTokenizer, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
+import { TOKENIZER_VERSION, createQueryUnitAnalyzer, createTokenizer, type QueryUnit, type Tokenizer, type WordAnalyzer } from './keyword-tokenize.js';
 
 export interface KeywordIndexParams {
   /** BM25 term-frequency saturation; default 1.2. */
@@ -76,6 +76,29 @@ export function createQueryAnalyzer(tokenize: Tokenizer = createKeywordTokenizer
   };
 }
 
+/** Query text → units (a concept each: a word with its raw form, an identifier's whole, its parts); never throws. */
+export function createQueryUnitsAnalyzer(): (query: string) => QueryUnit[] {
+  const units = createQueryUnitAnalyzer(analyzeWord);
+  return (query) => (typeof query === 'string' ? units(query.slice(0, MAX_QUERY_CHARS)) : []);
+}
+
+/**
+ * Which of a query's units occur in a piece of text, analysed as documents are (wholes of
+ * compound identifiers included): bit u set for unit u < 32.
+ */
+export function createUnitMatcher(tokenize: Tokenizer = createKeywordTokenizer()): (units: readonly { terms: readonly string[] }[], text: string) => number {
+  return (units, text) => {
+    const compounds: string[] = [];
+    const terms = new Set(tokenize(text, { mode: 'index', compounds }));
+    for (const whole of compounds) terms.add(whole);
+    let mask = 0;
+    units.forEach((unit, u) => {
+      if (u < 32 && unit.terms.some((t) => terms.has(t))) mask = (mask | (2 ** u)) >>> 0;
+    });
+    return mask;
+  };
+}
+
 /**
  * A segment builder (for the build worker or the main thread): the same documents always give
  * the same bytes. The tokenizer's per-word memo lives as long as the builder.
@@ -86,3 +109,4 @@ export function createSegmentBuilder(): (docs: readonly SegmentDocInput[]) => Bu
 }
 
 export type { BuiltSegment, SegmentDocInput } from './segment-build.js';
+export type { QueryUnit } from './keyword-tokenize.js';

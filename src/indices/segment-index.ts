@@ -9,10 +9,11 @@
  * chunks live and die together). A "stamp" records a new size and mtime of a file whose bytes
  * did not change (a touch, a checkout) without rewriting its segment; merges fold stamps in.
  */
-import type { RankedHit } from '../core/types.js';
+import type { KeywordEvidence, RankedHit } from '../core/types.js';
 import { stringAt } from './segment-format.js';
 import { DOC_FLAG_SKIPPED, FIELD_COUNT, type SegmentData } from './segment-layout.js';
-import { searchSegments, type ScoringSettings } from './segment-search.js';
+import { searchSegments, searchUnits, type ScoringSettings } from './segment-search.js';
+import type { QueryUnit } from './keyword-tokenize.js';
 import { planMerge, type MergePolicy } from './keyword-tiers.js';
 
 export interface LiveSegment {
@@ -176,6 +177,34 @@ export class SegmentIndex {
         return chunkId(pathOf(data, doc), c - (data.docFirstChunk[doc] as number));
       },
     });
+  }
+
+  /** BM25F hits with their evidence for analysed query units (keyword-tokenize.ts). */
+  searchEvidence(units: readonly QueryUnit[], limit: number): KeywordEvidence {
+    const segments = this.segments;
+    const location = this.location;
+    const averageLengths = Array.from(this.fieldTotals, (total) => (this.liveChunks > 0 ? total / this.liveChunks : 0));
+    const result = searchUnits({
+      segments,
+      units,
+      limit: this.liveChunks === 0 || units.length === 0 ? 0 : limit,
+      settings: this.scoring,
+      averageLengths,
+      idOf: (s, c) => {
+        const data = (segments[s] as LiveSegment).data;
+        const doc = data.chunkDoc[c] as number;
+        return chunkId(pathOf(data, doc), c - (data.docFirstChunk[doc] as number));
+      },
+    });
+    return {
+      hits: result.hits,
+      units: result.units.map((u, i) => ({ ...u, terms: units[i]?.terms ?? [], kind: units[i]?.kind ?? 'word' })),
+      chunkCount: result.chunkCount,
+      docMask(path) {
+        const at = location.get(path);
+        return at === undefined ? 0 : (result.docMasks.get(at.seg.data)?.[at.doc] ?? 0);
+      },
+    };
   }
 
   /**
