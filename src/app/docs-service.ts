@@ -7,6 +7,7 @@ import type { SearchResult } from '../core/types.js';
 import { createQueryVectorCache } from '../embed/query-cache.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
 import type { ChunkView, Corpus, DocSummary } from '../indexing/corpus.js';
+import type { VectorIndex } from '../indices/vector.js';
 import type { IndexManager } from '../indexing/index-manager.js';
 import { readDocumentFile } from '../indexing/read-file.js';
 import { parseDocument, titleFromPath } from '../markdown/index.js';
@@ -67,6 +68,9 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       query: params.query,
       topN: candidates,
       keyword: (q, n) => corpus.search(q, n),
+      keywordEvidence: (q, n) => corpus.searchEvidence(q, n),
+      fusion: config.search.fusion,
+      semanticFloor: corpus.vector ? typicalSimilarity(corpus.vector) : 0,
       // Semantic results join as soon as the embedder is ready and some chunks have vectors.
       semantic:
         manager.semanticReady() && corpus.embeddedChunks > 0
@@ -77,6 +81,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       graph: {
         neighbors: (path) => corpus.graph.neighbors(path),
         firstChunks: (path) => corpus.chunkIds(path),
+        linkContexts: (id, evidence) => corpus.linkContexts(id, evidence),
       },
       chunkDoc: (id) => corpus.chunkDoc(id),
       filter,
@@ -268,6 +273,33 @@ function chunkSimilarity(corpus: Corpus, texts: ReadonlyMap<string, ChunkView>):
     const cb = texts.get(b);
     return ca && cb ? jaccardShingles(ca.content, cb.content) : 0;
   };
+}
+
+const FLOOR_SAMPLE = 48;
+const floors = new WeakMap<VectorIndex, { floor: number; size: number }>();
+
+/**
+ * The median cosine similarity of pairs of stored vectors spread over the index (different
+ * documents, mostly unrelated): the similarity at which semantic evidence counts as 0 (see
+ * src/search/evidence.ts). Sampled once per vector index and again when its size has changed by
+ * half; 48 vectors give 1,128 pairs.
+ */
+export function typicalSimilarity(index: VectorIndex): number {
+  const known = floors.get(index);
+  if (known !== undefined && index.size <= known.size * 1.5 && index.size >= known.size / 1.5) return known.floor;
+  const ids = index.ids();
+  const step = Math.max(1, ids.length / FLOOR_SAMPLE);
+  const vectors: Float32Array[] = [];
+  for (let i = 0; i < ids.length && vectors.length < FLOOR_SAMPLE; i += step) {
+    const v = index.getVector(ids[Math.floor(i)] as string);
+    if (v) vectors.push(v);
+  }
+  const sims: number[] = [];
+  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) sims.push(cosine(vectors[i] as Float32Array, vectors[j] as Float32Array));
+  sims.sort((a, b) => a - b);
+  const floor = sims.length === 0 ? 0 : (sims[Math.floor(sims.length / 2)] as number);
+  floors.set(index, { floor, size: index.size });
+  return floor;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {

@@ -128,6 +128,7 @@ export function loadConfig(input: LoadConfigInput): Config {
     },
     chunking: { minChars: settings.chunking.min_chars, maxChars: settings.chunking.max_chars },
     search: {
+      fusion: settings.search.fusion,
       rrfK: settings.search.rrf_k,
       weightKeyword: settings.search.weight_keyword,
       weightSemantic: settings.search.weight_semantic,

@@ -10,6 +10,7 @@ import * as z from 'zod';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const COORDINATION_MODES = ['file_lock', 'none'] as const;
 export const EMBEDDER_PROVIDERS = ['transformers', 'openai', 'none', 'test'] as const;
+export const FUSION_MODES = ['evidence', 'rrf'] as const;
 export const EMBEDDER_DTYPES = ['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
 export const EMBEDDER_POOLINGS = ['auto', 'cls', 'mean'] as const;
 
@@ -42,6 +43,7 @@ const chunkingShape = {
 };
 
 const searchShape = {
+  fusion: z.enum(FUSION_MODES).default('evidence'),
   rrf_k: z.number().gt(0).max(100_000).default(60),
   weight_keyword: weight(1),
   weight_semantic: weight(1),
@@ -114,6 +116,7 @@ const EXPECT: { [S in SectionName]: { [K in keyof Shapes[S]]: string } } = {
     max_chars: 'an integer from 1 to 100000, greater than chunking.min_chars',
   },
   search: {
+    fusion: `one of ${quoteList(FUSION_MODES)}`,
     rrf_k: 'a number greater than 0 (at most 100000)',
     weight_keyword: 'a number from 0 to 1000',
     weight_semantic: 'a number from 0 to 1000',

@@ -5,6 +5,7 @@
  */
 export type CoordinationMode = 'file_lock' | 'none';
 export type EmbedderProvider = 'transformers' | 'openai' | 'none' | 'test';
+export type FusionMode = 'evidence' | 'rrf';
 export type EmbedderDtype = 'q8' | 'fp32' | 'fp16' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -38,6 +39,9 @@ export interface ChunkingConfig {
 }
 
 export interface SearchConfig {
+  /** `evidence`: calibrated scores in [0, 1] (src/search/evidence.ts); `rrf`: weighted reciprocal-rank fusion. */
+  fusion: FusionMode;
+  /** RRF constant (fusion `rrf` only). */
   rrfK: number;
   weightKeyword: number;
   weightSemantic: number;

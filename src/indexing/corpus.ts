@@ -1,5 +1,6 @@
-import type { DocumentMeta, Link, RankedHit } from '../core/types.js';
-import { createQueryAnalyzer, createSegmentIndex, type KeywordIndexParams } from '../indices/keyword.js';
+import type { DocumentMeta, KeywordEvidence, Link, RankedHit } from '../core/types.js';
+import { createQueryAnalyzer, createQueryUnitsAnalyzer, createSegmentIndex, createUnitMatcher, type KeywordIndexParams, type QueryUnit } from '../indices/keyword.js';
+import { passageAround } from '../markdown/passage.js';
 import { aliasesOf, chunkId, parseChunkId, pathOf, tagsOf, titleOf, type FileView, type SegmentIndex } from '../indices/segment-index.js';
 import { segmentBlobName } from '../indices/segment-build.js';
 import { DOC_FLAG_SKIPPED, type SegmentData } from '../indices/segment-layout.js';
@@ -58,6 +59,8 @@ export class Corpus {
   /** False when loaded from a fallback generation: no blob of the base manifest may be reused. */
   keepable = true;
   private readonly analyze: (query: string) => string[];
+  private readonly analyzeUnits: (query: string) => QueryUnit[];
+  private readonly matchUnits: ReturnType<typeof createUnitMatcher>;
   /**
    * Lower-cased names (file stem, title, aliases) → the paths answering to them, sorted, for
    * wikilink resolution; built on first use. A name several documents claim resolves to the
@@ -94,6 +97,8 @@ export class Corpus {
     this.vectorSpace = parts?.vector?.space ?? null;
     this.depsKnown = parts === undefined;
     this.analyze = createQueryAnalyzer();
+    this.analyzeUnits = createQueryUnitsAnalyzer();
+    this.matchUnits = createUnitMatcher();
   }
 
   get documentCount(): number {
@@ -111,6 +116,11 @@ export class Corpus {
   /** BM25F keyword hits, best first. */
   search(query: string, limit: number): RankedHit[] {
     return this.index.search(this.analyze(query), limit);
+  }
+
+  /** BM25F keyword hits over the query's units, with the evidence the fusion calibrates with. */
+  searchEvidence(query: string, limit: number): KeywordEvidence {
+    return this.index.searchEvidence(this.analyzeUnits(query), limit);
   }
 
   /** File-table entry of a document or skipped file. */
@@ -202,6 +212,30 @@ export class Corpus {
     if (at === undefined || this.index.file(path)?.skipped) return null;
     const record = await this.readDocRecord(at.seg.data, at.doc, path);
     return this.metaOf(at.seg.data, at.doc, path, record);
+  }
+
+  /**
+   * The documents a chunk links to, each with the query units found in the passage around the
+   * link (the paragraph, list item or table row it sits in), one mask per link to it. Links to
+   * the chunk's own document and unresolved links are left out.
+   */
+  async linkContexts(chunkId: string, evidence: Pick<KeywordEvidence, 'units'>): Promise<{ path: string; masks: number[] }[]> {
+    const chunk = (await this.readChunks([chunkId])).get(chunkId);
+    if (chunk === undefined) return [];
+    const meta = await this.readDocument(chunk.path);
+    if (meta === null) return [];
+    const lines = chunk.content.split('\n');
+    const byTarget = new Map<string, number[]>();
+    for (const link of meta.links) {
+      if (link.line < chunk.startLine || link.line > chunk.endLine) continue;
+      const target = this.resolveTarget(chunk.path, link);
+      if (target === null || target === chunk.path) continue;
+      const mask = this.matchUnits(evidence.units, passageAround(lines, link.line - chunk.startLine));
+      const masks = byTarget.get(target);
+      if (masks === undefined) byTarget.set(target, [mask]);
+      else masks.push(mask);
+    }
+    return [...byTarget].map(([path, masks]) => ({ path, masks }));
   }
 
   resolveTarget(fromPath: string, link: Link): string | null {

@@ -84,7 +84,7 @@ export const searchResultSchema = z.object({
   heading_path: z.array(z.string()).describe('Headings from the top of the document down to this section.'),
   start_line: z.number().int().describe('First line of the chunk in the file (1-based).'),
   end_line: z.number().int().describe('Last line of the chunk in the file (1-based, inclusive).'),
-  score: z.number().describe('Raw fused score, higher is better, comparable across queries.'),
+  score: z.number().describe('Relevance from 0 to 1, the same scale for every query: about 0.75 when the chunk holds every query word, 0.5 the rarer half, below 0.3 a weak match (with search.fusion = "rrf": a raw rank-fusion sum, about 0.01–0.05).'),
   content: z.string().describe('Markdown source of the chunk.'),
   matched_by: z
     .array(z.enum(['semantic', 'keyword', 'graph']))

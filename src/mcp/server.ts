@@ -25,7 +25,7 @@ export const SERVER_INSTRUCTIONS = [
   '- list_documents: see which documents exist (filter by path glob or tag) when you do not know what to search for, or which documents a link-style name could mean (name).',
   '- index_status: check whether the index is ready, still indexing, or degraded when results look missing or stale.',
   '',
-  'Paths are relative to the docs root and "/"-separated. Scores are raw fused scores, higher is better and comparable across queries.',
+  'Paths are relative to the docs root and "/"-separated. Scores run from 0 to 1 and mean the same for every query (about 0.75: the chunk holds every query word; below 0.3: a weak match).',
   'Keyword search works before embeddings are ready; while index_status says loading or indexing, results may be incomplete.',
 ].join('\n');
 

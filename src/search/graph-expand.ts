@@ -40,8 +40,31 @@ export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
   assertRrfK(input.k);
   const hits = input.hits.map((hit) => ({ ...hit, matchedBy: [...hit.matchedBy] }));
   if (!(input.weight > 0)) return hits.sort(compareFused);
-
+  const boosts = graphBoosts(input, (rank) => input.weight / (input.k + rank + 1));
   const byId = new Map(hits.map((hit) => [hit.id, hit]));
+  for (const [id, entry] of boosts) {
+    const existing = byId.get(id);
+    if (existing) {
+      existing.score += entry.boost;
+      existing.matchedBy = orderSources([...existing.matchedBy, 'graph']);
+    } else {
+      hits.push({ id, score: entry.boost, matchedBy: ['graph'], bestRank: entry.bestRank });
+    }
+  }
+  return hits.sort(compareFused);
+}
+
+/**
+ * The graph contribution each chunk receives: seeds and neighbours as the module comment says,
+ * `contribution(rank, seed, doc)` per seed and neighbour (rank 1-based in `hits`), the strongest
+ * one per chunk. `preferred(seed)` lists neighbours that go first, before the per-seed cap.
+ */
+export function graphBoosts<T extends FusedHit>(
+  input: Omit<GraphExpansionInput, 'hits' | 'weight' | 'k'> & { hits: readonly T[] },
+  contribution: (rank: number, seed: T, doc: string) => number,
+  preferred: (seed: T) => readonly string[] = () => [],
+): Map<string, { boost: number; bestRank: number }> {
+  const { hits } = input;
   const rankOfDoc = new Map<string, number>();
   const bestChunkOfDoc = new Map<string, string>();
   hits.forEach((hit, i) => {
@@ -52,7 +75,7 @@ export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
     }
   });
 
-  const added = new Map<string, { values: number[]; bestRank: number }>();
+  const added = new Map<string, { boost: number; bestRank: number }>();
   const seedCount = Math.max(0, Math.floor(input.seeds ?? 5));
   const perSeed = Math.max(0, Math.floor(input.maxNeighborsPerSeed ?? 10));
   const seeded = new Set<string>();
@@ -61,10 +84,13 @@ export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
     if (seedDoc === undefined || seeded.has(seedDoc) || seeded.size >= seedCount) return;
     seeded.add(seedDoc);
     const rank = i + 1;
-    const contribution = input.weight / (input.k + rank + 1);
+    const first = new Set(preferred(seed));
     const neighbours = [...new Set(input.neighbors(seedDoc))]
       .filter((doc) => doc !== seedDoc)
       .sort((a, b) => {
+        const pa = first.has(a) ? 0 : 1;
+        const pb = first.has(b) ? 0 : 1;
+        if (pa !== pb) return pa - pb;
         const ra = rankOfDoc.get(a) ?? Number.POSITIVE_INFINITY;
         const rb = rankOfDoc.get(b) ?? Number.POSITIVE_INFINITY;
         if (ra !== rb) return ra - rb;
@@ -75,22 +101,14 @@ export function expandWithGraph(input: GraphExpansionInput): FusedHit[] {
       const chunkId = bestChunkOfDoc.get(doc) ?? input.firstChunks(doc)[0];
       if (chunkId === undefined) continue;
       bestChunkOfDoc.set(doc, chunkId);
-      const entry = added.get(chunkId) ?? { values: [], bestRank: rank + 1 };
-      entry.values.push(contribution);
-      entry.bestRank = Math.min(entry.bestRank, rank + 1);
-      added.set(chunkId, entry);
+      const boost = contribution(rank, seed, doc);
+      const entry = added.get(chunkId);
+      if (entry === undefined) added.set(chunkId, { boost, bestRank: rank + 1 });
+      else {
+        entry.boost = Math.max(entry.boost, boost);
+        entry.bestRank = Math.min(entry.bestRank, rank + 1);
+      }
     }
   });
-
-  for (const [id, entry] of added) {
-    const boost = Math.max(...entry.values);
-    const existing = byId.get(id);
-    if (existing) {
-      existing.score += boost;
-      existing.matchedBy = orderSources([...existing.matchedBy, 'graph']);
-    } else {
-      hits.push({ id, score: boost, matchedBy: ['graph'], bestRank: entry.bestRank });
-    }
-  }
-  return hits.sort(compareFused);
+  return added;
 }

@@ -1,11 +1,15 @@
 /**
  * The hybrid search pipeline, over retriever functions rather than indices so it stays pure
- * and testable: retrieve (keyword, semantic) → filter → weighted RRF → graph expansion →
- * filter → near-duplicate removal (optional) → per-document cap → top N.
- * Scores are the raw fused values (never normalised by the best hit), so a threshold on
- * them means the same thing for every query.
+ * and testable: retrieve (keyword, semantic) → filter → fusion → graph expansion → filter →
+ * near-duplicate removal (optional) → per-document cap → top N.
+ *
+ * Fusion is `evidence` (evidence.ts: calibrated scores in [0, 1] built from how much of the
+ * query each retriever found; needs `keywordEvidence`) or `rrf` (weighted reciprocal-rank
+ * fusion, fuse.ts: raw sums of weight / (rrf_k + rank)). Neither normalises by the best hit, so a
+ * threshold on scores means the same thing for every query.
  */
-import type { RankedHit } from '../core/types.js';
+import type { KeywordEvidence, RankedHit } from '../core/types.js';
+import { expandEvidenceWithGraph, fuseEvidence } from './evidence.js';
 import { fuseRankings } from './fuse.js';
 import { expandWithGraph } from './graph-expand.js';
 import { capPerDocument, dedupNearDuplicates } from './post-process.js';
@@ -17,6 +21,14 @@ export interface HybridSearchInput {
   topN: number;
   /** Keyword retriever: best first, at most `limit` hits. */
   keyword: (query: string, limit: number) => RankedHit[];
+  /** Keyword retriever with evidence, used (instead of `keyword`) by evidence fusion. */
+  keywordEvidence?: (query: string, limit: number) => KeywordEvidence;
+  /** Default `rrf`; `evidence` needs `keywordEvidence`. */
+  fusion?: 'evidence' | 'rrf';
+  /** Evidence fusion: cosine similarity at which semantic evidence is 0 (default 0). */
+  semanticFloor?: number;
+  /** Evidence fusion: share of lexical evidence taken from the whole document (default 0.3). */
+  docShare?: number;
   /** Semantic retriever; absent while no embedder is ready. */
   semantic?: (query: string, limit: number) => Promise<RankedHit[]>;
   /** Called when `semantic` fails; the search then goes on without it. Absent: the error is rethrown. */
@@ -25,6 +37,8 @@ export interface HybridSearchInput {
   graph?: {
     neighbors: (docPath: string) => readonly string[];
     firstChunks: (docPath: string) => readonly string[];
+    /** Evidence fusion: the documents a chunk links to, with the query units around each link. */
+    linkContexts?: (chunkId: string, keyword: KeywordEvidence) => Promise<readonly { path: string; masks: readonly number[] }[]>;
     /** Top hits that seed the expansion; default 5. */
     seeds?: number;
     maxNeighborsPerSeed?: number;
@@ -61,9 +75,17 @@ export async function runHybridSearch(input: HybridSearchInput): Promise<FusedHi
   } catch (err) {
     semanticPending = Promise.reject(err);
   }
+  const evidenceMode = input.fusion === 'evidence' && input.keywordEvidence !== undefined;
   let keywordHits: RankedHit[];
+  let evidence: KeywordEvidence | undefined;
   try {
-    keywordHits = input.weights.keyword > 0 ? input.keyword(query, candidates) : [];
+    if (evidenceMode) {
+      // Evidence needs the query's units even when keyword results are off (they weigh semantic hits).
+      evidence = input.keywordEvidence!(query, input.weights.keyword > 0 ? candidates : 1);
+      keywordHits = evidence.hits;
+    } else {
+      keywordHits = input.weights.keyword > 0 ? input.keyword(query, candidates) : [];
+    }
   } catch (err) {
     semanticPending.catch(() => undefined);
     throw err;
@@ -76,6 +98,52 @@ export async function runHybridSearch(input: HybridSearchInput): Promise<FusedHi
     input.onSemanticError(err);
   }
 
+  let fused: FusedHit[];
+  if (evidence !== undefined) {
+    let scored = fuseEvidence({
+      keyword: { ...evidence, hits: input.weights.keyword > 0 ? allowed(evidence.hits) as KeywordEvidence['hits'] : [] },
+      semantic: allowed(semanticHits),
+      semanticFloor: input.semanticFloor ?? 0,
+      chunkDoc: input.chunkDoc,
+      weights: input.weights,
+      docShare: input.docShare ?? 0.3,
+    });
+    if (input.graph && input.weights.graph > 0 && scored.length > 0) {
+      const contexts = new Map<string, readonly { path: string; masks: readonly number[] }[]>();
+      if (input.graph.linkContexts) {
+        const seeds = seedHits(scored, input.chunkDoc, input.graph.seeds ?? 5);
+        const found = await Promise.all(seeds.map((id) => input.graph!.linkContexts!(id, evidence!)));
+        seeds.forEach((id, i) => contexts.set(id, found[i] ?? []));
+      }
+      scored = expandEvidenceWithGraph({
+        keyword: evidence,
+        contexts,
+        hits: scored,
+        chunkDoc: input.chunkDoc,
+        neighbors: input.graph.neighbors,
+        firstChunks: input.graph.firstChunks,
+        weight: input.weights.graph,
+        seeds: input.graph.seeds,
+        maxNeighborsPerSeed: input.graph.maxNeighborsPerSeed,
+      });
+      if (input.filter) scored = scored.filter((hit) => input.filter!(hit.id));
+    }
+    fused = scored;
+  } else {
+    fused = fuseRanked(input, keywordHits, semanticHits, allowed);
+  }
+  if (input.dedup) fused = dedupNearDuplicates(fused, input.dedup.similarity, input.dedup.threshold);
+  const capped = capPerDocument(fused, input.chunkDoc, input.maxPerDocument);
+  return capped.slice(0, topN);
+}
+
+/** Weighted RRF of the two lists, then RRF-style graph expansion. */
+function fuseRanked(
+  input: HybridSearchInput,
+  keywordHits: readonly RankedHit[],
+  semanticHits: readonly RankedHit[],
+  allowed: (hits: readonly RankedHit[]) => RankedHit[],
+): FusedHit[] {
   const lists: RankedList[] = [
     { source: 'keyword', weight: input.weights.keyword, hits: allowed(keywordHits) },
     { source: 'semantic', weight: input.weights.semantic, hits: allowed(semanticHits) },
@@ -94,7 +162,19 @@ export async function runHybridSearch(input: HybridSearchInput): Promise<FusedHi
     });
     if (input.filter) fused = fused.filter((hit) => input.filter!(hit.id));
   }
-  if (input.dedup) fused = dedupNearDuplicates(fused, input.dedup.similarity, input.dedup.threshold);
-  const capped = capPerDocument(fused, input.chunkDoc, input.maxPerDocument);
-  return capped.slice(0, topN);
+  return fused;
+}
+
+/** The best hit of each of the first `count` distinct documents (the seeds graph expansion uses). */
+function seedHits(hits: readonly FusedHit[], chunkDoc: (id: string) => string | undefined, count: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const hit of hits) {
+    const doc = chunkDoc(hit.id);
+    if (doc === undefined || seen.has(doc)) continue;
+    seen.add(doc);
+    out.push(hit.id);
+    if (out.length >= count) break;
+  }
+  return out;
 }

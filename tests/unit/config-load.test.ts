@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
     });
     assert.deepEqual(config.chunking, { minChars: 200, maxChars: 1500 });
     assert.deepEqual(config.search, {
+      fusion: 'evidence',
       rrfK: 60,
       weightKeyword: 1,
       weightSemantic: 1,

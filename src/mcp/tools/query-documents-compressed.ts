@@ -10,14 +10,15 @@ export const QUERY_DOCUMENTS_COMPRESSED = 'query_documents_compressed';
 export const queryDocumentsCompressedInput = z.object({
   ...queryInputShape,
   min_score: z
-    .number({ error: 'min_score must be a number ≥ 0, e.g. 0.02' })
-    .min(0, { error: 'min_score must be ≥ 0, e.g. 0.02 (omit it to keep every score)' })
+    .number({ error: 'min_score must be a number from 0 to 1, e.g. 0.3' })
+    .min(0, { error: 'min_score must be from 0 to 1, e.g. 0.3 (omit it to keep every score)' })
     .optional()
     .meta({
       description:
-        'Drop results whose fused score is below this. Scores are raw and comparable across queries (see the ' +
-        'score of results you judged relevant in an earlier search). Default: no threshold. Example: 0.02.',
-      examples: [0.02],
+        'Drop results whose score is below this. Scores run from 0 to 1 and mean the same for every query: ' +
+        'about 0.75 when a chunk holds every query word, about 0.5 when it holds the rarer half. 0.3 drops ' +
+        'weak matches and keeps nearly every answer; 0.5 keeps only strong ones. Default: no threshold.',
+      examples: [0.3],
     }),
   similarity_threshold: z
     .number({ error: 'similarity_threshold must be a number from 0 to 1, e.g. 0.9' })
@@ -68,7 +69,7 @@ export function registerQueryDocumentsCompressed(server: McpServer, ctx: ToolCon
         'repeat a better one (similarity_threshold), so fewer tokens carry the same information. Prefer it ' +
         'over query_documents for broad questions with a large top_n (e.g. 20–50), for notes with much ' +
         'copied text, or when only confident hits matter; stats says how much was removed. Example: ' +
-        '{"query": "deployment checklist", "top_n": 20, "min_score": 0.02}.',
+        '{"query": "deployment checklist", "top_n": 20, "min_score": 0.3}.',
       inputSchema: queryDocumentsCompressedInput,
       outputSchema,
       annotations: READ_ONLY_ANNOTATIONS,
