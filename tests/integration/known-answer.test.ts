@@ -12,34 +12,12 @@
  * a page that links to the answer; only the linked page counts as relevant).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import type { Application } from '../../src/app/application.js';
-import { meanScores, metricLabel, scoreQuery, type MetricSpec } from '../../bench/eval/metrics.js';
-import { dedupeKeys } from '../../bench/eval/retriever.js';
 import { startApp, testConfig } from '../helpers/app.js';
+import { assertFloors, evaluate, formatReport, KINDS, readQueries, type Floors } from '../helpers/known-answer.js';
 import { fixturePath, makeTempDir } from '../helpers/paths.js';
-
-const KINDS = ['exact', 'identifier', 'paraphrase', 'link'] as const;
-type Kind = (typeof KINDS)[number];
-
-interface KnownAnswerQuery {
-  id: string;
-  kind: Kind;
-  text: string;
-  relevant: Map<string, number>;
-}
-
-const SPECS: readonly MetricSpec[] = [
-  { name: 'mrr', k: 10 },
-  { name: 'recall', k: 5 },
-  { name: 'ndcg', k: 10 },
-];
-const MRR = metricLabel({ name: 'mrr', k: 10 });
-const RECALL = metricLabel({ name: 'recall', k: 5 });
-
-type Floors = Record<Kind | 'overall', { mrr: number; recall: number }>;
 
 // Floors = measured − 0.05 (about two queries of one kind losing their answer), rounded down.
 // Measured at commit d4de6a8, 2 × AMD EPYC, node 20.20 (docs/quality.md has the dated table):
@@ -61,58 +39,8 @@ const FLOORS_TEST_EMBEDDER: Floors = {
   overall: { mrr: 0.47, recall: 0.63 },
 };
 
-function readQueries(): KnownAnswerQuery[] {
-  const file = fixturePath('known-answer', 'queries.jsonl');
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      const row = JSON.parse(line) as { id: string; kind: Kind; text: string; relevant: Record<string, number> };
-      assert.ok(KINDS.includes(row.kind), `${file}:${i + 1}: unknown kind ${JSON.stringify(row.kind)}`);
-      return { id: row.id, kind: row.kind, text: row.text, relevant: new Map(Object.entries(row.relevant)) };
-    });
-}
-
-/** Per-kind and overall mean scores, plus the ids of queries whose answer is not in the top 10. */
-async function evaluate(app: Application, queries: readonly KnownAnswerQuery[]) {
-  const perKind = new Map<Kind | 'overall', Record<string, number>[]>();
-  const misses: string[] = [];
-  for (const q of queries) {
-    // Enough chunks to fill ten distinct documents even when each contributes several.
-    const { results } = await app.service.query({ query: q.text, topN: 40 });
-    const ranking = dedupeKeys(results.map((r) => r.path), 10);
-    const scores = scoreQuery(ranking, q.relevant, SPECS);
-    if (scores[MRR] === 0) misses.push(`${q.id} ${JSON.stringify(q.text)} → ${ranking.slice(0, 3).join(', ')}`);
-    for (const key of [q.kind, 'overall'] as const) perKind.set(key, [...(perKind.get(key) ?? []), scores]);
-  }
-  const means = new Map<Kind | 'overall', Record<string, number>>();
-  for (const [kind, rows] of perKind) means.set(kind, { ...meanScores(rows, SPECS), queries: rows.length });
-  return { means, misses };
-}
-
-function formatReport(title: string, means: Map<Kind | 'overall', Record<string, number>>): string {
-  const lines = [`known-answer corpus, ${title}`, 'kind        queries  MRR@10  Recall@5  nDCG@10'];
-  for (const kind of [...KINDS, 'overall'] as const) {
-    const m = means.get(kind) ?? {};
-    lines.push(
-      `${kind.padEnd(11)} ${String(m['queries'] ?? 0).padStart(7)}  ${(m[MRR] ?? 0).toFixed(3)}   ${(m[RECALL] ?? 0).toFixed(3)}     ${(m['nDCG@10'] ?? 0).toFixed(3)}`,
-    );
-  }
-  return lines.join('\n');
-}
-
-function assertFloors(means: Map<Kind | 'overall', Record<string, number>>, floors: Floors, misses: readonly string[]): void {
-  for (const kind of [...KINDS, 'overall'] as const) {
-    const m = means.get(kind) ?? {};
-    const floor = floors[kind];
-    const detail = `\nmissed (no relevant page in the top 10):\n  ${misses.join('\n  ')}`;
-    assert.ok((m[MRR] ?? 0) >= floor.mrr, `${kind} MRR@10 ${(m[MRR] ?? 0).toFixed(3)} < floor ${floor.mrr}${detail}`);
-    assert.ok((m[RECALL] ?? 0) >= floor.recall, `${kind} Recall@5 ${(m[RECALL] ?? 0).toFixed(3)} < floor ${floor.recall}${detail}`);
-  }
-}
-
 describe('known-answer retrieval quality', () => {
-  const queries = readQueries();
+  const queries = readQueries(fixturePath('known-answer', 'queries.jsonl'));
   const docs = fixturePath('known-answer', 'docs');
   const temp = makeTempDir('ragdocs-known-answer-');
   after(() => temp.cleanup());
@@ -144,7 +72,7 @@ describe('known-answer retrieval quality', () => {
 
     test('MRR@10 and Recall@5 per kind stay above their floors', async () => {
       const { means, misses } = await evaluate(app, queries);
-      console.log(formatReport('embedder none', means));
+      console.log(formatReport('known-answer corpus, embedder none', means));
       assertFloors(means, FLOORS_NONE, misses);
     });
   });
@@ -158,7 +86,7 @@ describe('known-answer retrieval quality', () => {
 
     test('MRR@10 and Recall@5 per kind stay above their floors', async () => {
       const { means, misses } = await evaluate(app, queries);
-      console.log(formatReport('test embedder (64 dims), fused', means));
+      console.log(formatReport('known-answer corpus, test embedder (64 dims), fused', means));
       assertFloors(means, FLOORS_TEST_EMBEDDER, misses);
     });
   });
