@@ -100,7 +100,14 @@ export interface KeywordEvidence {
   /** Best first by BM25F (`score`). */
   hits: (RankedHit & { relative: number; mask: number })[];
   /** The query's units in query order: idf weight, chunks holding it, and what kind of token it came from. */
-  units: { terms: string[]; weight: number; docFreq: number; kind: 'word' | 'identifier' | 'part' }[];
+  units: {
+    terms: string[];
+    weight: number;
+    docFreq: number;
+    kind: 'word' | 'identifier' | 'part';
+    /** An identifier or part of a token that is unmistakably code (keyword-tokenize.ts QueryUnit.code). */
+    code: boolean;
+  }[];
   /** Live chunks in the index (the N of idf). */
   chunkCount: number;
   /** Bit u set: unit u (< 32) occurs in some chunk of the document. */

@@ -143,7 +143,19 @@ export interface QueryUnit {
   terms: string[];
   /** `identifier`: a whole compound (`virtualpage.define`); `part`: one of its parts; `word`: a plain word or a CJK bigram. */
   kind: 'word' | 'identifier' | 'part';
+  /**
+   * Identifier and part units: the token is unmistakably code (CODE_LIKE, a `--flag`, or written
+   * in backticks), not a hyphenated word such as `long-term` or `IL-6`.
+   */
+  code?: boolean;
 }
+
+/**
+ * snake_case, dotted.names (two letters or more on each side: not `e.g`, not `1.5`), camelCase and
+ * PascalCase (`onPageSaved`, `HttpRequest`: two lower-case letters before a capital followed by a
+ * lower-case one, so not `mRNA` or `siRNA`), or an HTTP header (`X-Permission`, `Content-Type`).
+ */
+const CODE_LIKE = /_|\p{L}{2}\.\p{L}{2}|\p{Ll}{2}\p{Lu}\p{Ll}|^\p{Lu}[\p{Ll}\p{N}]*(?:-\p{Lu}[\p{Ll}\p{N}]*)+$/u;
 
 /** Most units a query keeps (the keyword search tracks them in a 32-bit mask per chunk). */
 export const MAX_QUERY_UNITS = 32;
@@ -159,11 +171,11 @@ export function createQueryUnitAnalyzer(analyze: WordAnalyzer): (text: string) =
   return (text) => {
     const units: QueryUnit[] = [];
     const seen = new Set<string>();
-    const add = (terms: string[], kind: QueryUnit['kind']): boolean => {
+    const add = (terms: string[], kind: QueryUnit['kind'], code = false): boolean => {
       const fresh = terms.filter((t) => !seen.has(t));
       if (fresh.length > 0 && !seen.has(terms[0] as string)) {
         for (const t of fresh) seen.add(t);
-        units.push({ terms: fresh, kind });
+        units.push(code ? { terms: fresh, kind, code } : { terms: fresh, kind });
       }
       return units.length < MAX_QUERY_UNITS;
     };
@@ -183,8 +195,10 @@ export function createQueryUnitAnalyzer(analyze: WordAnalyzer): (text: string) =
         cache.set(token, word);
       }
       if (word.whole !== undefined) {
-        if (!add([word.whole], 'identifier')) break;
-        for (const part of word.terms) if (!add([part], 'part')) break scan;
+        const before = prepared.slice(Math.max(0, (match.index ?? 0) - 2), match.index ?? 0);
+        const code = CODE_LIKE.test(token) || before === '--' || before.endsWith('`');
+        if (!add([word.whole], 'identifier', code)) break;
+        for (const part of word.terms) if (!add([part], 'part', code)) break scan;
       } else {
         const terms = word.raw !== undefined ? [...word.terms, word.raw] : word.terms;
         if (terms.length > 0 && !add(terms, 'word')) break;

@@ -12,7 +12,7 @@
 import type { KeywordEvidence, RankedHit } from '../core/types.js';
 import { stringAt } from './segment-format.js';
 import { DOC_FLAG_SKIPPED, FIELD_COUNT, type SegmentData } from './segment-layout.js';
-import { searchSegments, searchUnits, type ScoringSettings } from './segment-search.js';
+import { searchSegments, searchUnits, type ScoringSettings, type SearchUnit } from './segment-search.js';
 import type { QueryUnit } from './keyword-tokenize.js';
 import { planMerge, type MergePolicy } from './keyword-tiers.js';
 
@@ -186,7 +186,7 @@ export class SegmentIndex {
     const averageLengths = Array.from(this.fieldTotals, (total) => (this.liveChunks > 0 ? total / this.liveChunks : 0));
     const result = searchUnits({
       segments,
-      units,
+      units: units.map(weighUnit),
       limit: this.liveChunks === 0 || units.length === 0 ? 0 : limit,
       settings: this.scoring,
       averageLengths,
@@ -198,7 +198,7 @@ export class SegmentIndex {
     });
     return {
       hits: result.hits,
-      units: result.units.map((u, i) => ({ ...u, terms: units[i]?.terms ?? [], kind: units[i]?.kind ?? 'word' })),
+      units: result.units.map((u, i) => ({ ...u, terms: units[i]?.terms ?? [], kind: units[i]?.kind ?? 'word', code: units[i]?.code === true })),
       chunkCount: result.chunkCount,
       docMask(path) {
         const at = location.get(path);
@@ -331,6 +331,23 @@ export class SegmentIndex {
       for (let f = 0; f < FIELD_COUNT; f++) this.fieldTotals[f] = (this.fieldTotals[f] as number) + sign * (data.fieldLengths[FIELD_COUNT * c + f] as number);
     }
   }
+}
+
+/**
+ * How the evidence search weighs a query unit. An identifier that is unmistakably code
+ * (`virtualPage.define`, `max_sync_interval`, `X-Permission`, a `--flag`, anything in backticks;
+ * see QueryUnit.code) is one concept: its whole counts as a full occurrence wherever it appears
+ * (the `ids` field's own boost is low so that hyphenated words do not outweigh their spelled-out
+ * forms) and its parts, which also match pages that use the words apart, count
+ * IDENTIFIER_PART_SCALE. Hyphenated words (`long-term`, `IL-6`, `sync-conflict`) keep plain BM25F:
+ * measured on SciFact, weighing them like code costs nDCG@10.
+ */
+export const IDENTIFIER_PART_SCALE = 0.5;
+
+function weighUnit(unit: QueryUnit): SearchUnit {
+  if (unit.code === true && unit.kind === 'identifier') return { terms: unit.terms, atLeast: 1 };
+  if (unit.code === true && unit.kind === 'part') return { terms: unit.terms, scale: IDENTIFIER_PART_SCALE };
+  return { terms: unit.terms };
 }
 
 export function pathOf(data: SegmentData, doc: number): string {

@@ -56,6 +56,10 @@ function scratchFor(data: SegmentData): Scratch {
 /** One query concept: alternative terms (a stem and its raw form); a chunk matches it once. */
 export interface SearchUnit {
   terms: readonly string[];
+  /** Multiplies the unit's idf (its BM25F contributions and its weight); default 1. */
+  scale?: number;
+  /** Least saturated term frequency an occurrence counts as; default 0 (plain BM25F). */
+  atLeast?: number;
 }
 
 export interface SearchInput {
@@ -141,10 +145,13 @@ export function searchUnits(input: Omit<SearchInput, 'terms'> & { units: readonl
         weight = Math.max(...present.map((a) => bm25Idf(a.docFreq, docCount)));
         unitDf = Math.max(...present.map((a) => a.docFreq));
       }
+      const scale = unit.scale ?? 1;
+      const atLeast = unit.atLeast ?? 0;
+      weight *= scale;
       units.push({ weight, docFreq: unitDf });
       totalWeight += weight;
       for (const { found, docFreq } of present) {
-        const idf = bm25Idf(docFreq, docCount);
+        const idf = scale * bm25Idf(docFreq, docCount);
         found.forEach((t, s) => {
           if (t < 0) return;
           const { data, dead } = segments[s] as ScoredSegment;
@@ -183,7 +190,7 @@ export function searchUnits(input: Omit<SearchInput, 'terms'> & { units: readonl
               tfp += (boost * tf) / norm;
             }
             if (tfp === 0 || dead[data.chunkDoc[chunk] as number] === 1) continue;
-            const saturated = k1 === 0 ? 1 : (tfp * (k1 + 1)) / (k1 + tfp);
+            const saturated = Math.max(atLeast, k1 === 0 ? 1 : (tfp * (k1 + 1)) / (k1 + tfp));
             if (sc.scores[chunk] === 0) sc.touched[sc.count++] = chunk;
             sc.scores[chunk] = (sc.scores[chunk] as number) + idf * saturated;
             sc.masks[chunk] = ((sc.masks[chunk] as number) | bit) >>> 0;

@@ -18,6 +18,19 @@ const THEME = [
   'Offline edits queue up on the device and are pushed when the connection comes back.',
 ];
 
+// The look-alike pages repeat the parts, in their title too: the hard case. Only kebab-case gets
+// a plain look-alike (the words once, in a sentence): lower-case hyphenated names cannot be told
+// from hyphenated words (`long-term`, `IL-6`), so they keep plain BM25F, where the whole (its own
+// `ids` field) wins at equal density but not against a page that repeats the words; written in
+// backticks they count as code.
+const IDENTIFIERS: [string, string, string][] = [
+  ['header', 'X-Permission', 'x permission'],
+  ['snake', 'max_sync_interval', 'max sync interval'],
+  ['camel', 'onPageSaved', 'on page saved'],
+  ['kebab', 'sync-conflict', ''],
+  ['dotted', 'space.readPage', 'space read page'],
+];
+
 function vault(): [string, string][] {
   const docs: [string, string][] = [];
   for (let i = 0; i < 20; i++) docs.push([`notes/sync-${String(i).padStart(2, '0')}.md`, `# Sync note ${i}\n\n${THEME[i % THEME.length]}\n\n${THEME[(i + 2) % THEME.length]}\n`]);
@@ -28,6 +41,12 @@ function vault(): [string, string][] {
     'guides/leases.md',
     '# Leases\n\n## Renewal\n\nA worker renews its lease every ten seconds.\n\n' + 'Renewal is cheap. '.repeat(60) + '\n\n## Heartbeat timeout\n\nAfter three missed heartbeats the timeout fires.\n',
   ]);
+  // Each identifier defined on one page, its parts repeated apart on a look-alike page.
+  for (const [name, whole, apart] of IDENTIFIERS) {
+    docs.push([`ids/${name}.md`, `# ${name}\n\nThe \`${whole}\` setting is described here, with its default and an example.\n`]);
+    const lookalike = apart === '' ? `# Offline edits\n\nA sync can end in a conflict when two devices edit one page.\n` : `# About ${apart}\n\n${apart}: ${apart}, and again ${apart}; the words ${apart} come up a lot here.\n`;
+    docs.push([`ids/${name}-apart.md`, lookalike]);
+  }
   docs.push(['guides/renewal.md', '# Renewal\n\nLease renewal, lease renewal: a lease is renewed by its holder.\n']);
   return docs;
 }
@@ -100,6 +119,16 @@ describe('evidence fusion', async () => {
     for (const query of ['virtualPage.define', 'what does virtualPage.define take?', 'virtualpage.define']) {
       const hits = await runHybridSearch(input(corpus, query, [], { semantic: undefined }));
       assert.equal(chunkDoc(hits[0]!.id), 'api/define.md', query);
+    }
+  });
+
+  test('dotted, camelCase, snake_case, kebab-case and X-Header forms: the whole identifier ranks above its parts written apart', async () => {
+    for (const [name, whole] of IDENTIFIERS) {
+      for (const query of [whole, `what does ${whole} do?`, `\`${whole.toLowerCase()}\``]) {
+        const hits = await runHybridSearch(input(corpus, query, [], { semantic: undefined }));
+        assert.equal(chunkDoc(hits[0]!.id), `ids/${name}.md`, query);
+        if (!query.startsWith('`')) assert.ok(hits.some((h) => chunkDoc(h.id) === `ids/${name}-apart.md`), `${query}: the parts still match the other page`);
+      }
     }
   });
 
