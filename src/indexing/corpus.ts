@@ -14,6 +14,11 @@ import type { PreparedBatch } from './prepare.js';
 import type { TextStore } from './text-store.js';
 
 /** A chunk as queries return it (texts read from its text blob). */
+/** The links of one chunk, for graph expansion (Corpus.linkContexts). */
+export interface LinkContext {
+  links: { path: string; masks: number[] }[];
+}
+
 export interface ChunkView {
   id: string;
   path: string;
@@ -219,11 +224,12 @@ export class Corpus {
    * link (the paragraph, list item or table row it sits in), one mask per link to it. Links to
    * the chunk's own document and unresolved links are left out.
    */
-  async linkContexts(chunkId: string, evidence: Pick<KeywordEvidence, 'units'>): Promise<{ path: string; masks: number[] }[]> {
+  async linkContexts(chunkId: string, evidence: Pick<KeywordEvidence, 'units'>): Promise<LinkContext> {
+    const none: LinkContext = { links: [] };
     const chunk = (await this.readChunks([chunkId])).get(chunkId);
-    if (chunk === undefined) return [];
+    if (chunk === undefined) return none;
     const meta = await this.readDocument(chunk.path);
-    if (meta === null) return [];
+    if (meta === null) return none;
     const lines = chunk.content.split('\n');
     const byTarget = new Map<string, number[]>();
     for (const link of meta.links) {
@@ -235,7 +241,7 @@ export class Corpus {
       if (masks === undefined) byTarget.set(target, [mask]);
       else masks.push(mask);
     }
-    return [...byTarget].map(([path, masks]) => ({ path, masks }));
+    return { links: [...byTarget].map(([path, masks]) => ({ path, masks })) };
   }
 
   resolveTarget(fromPath: string, link: Link): string | null {

@@ -63,14 +63,20 @@ export interface EvidenceHit extends FusedHit {
   similarity: number;
 }
 
-/** Which of the query's units are anchors, and the total weight of those the corpus holds. */
+/**
+ * Which of the query's units are anchors (identifiers the corpus holds, with their parts; words
+ * rare enough, see ANCHOR_IDF_SHARE), and their total weight.
+ */
 export function queryAnchors(keyword: KeywordEvidence): { mask: number; weight: number } {
   const unique = bm25Idf(1, Math.max(1, keyword.chunkCount));
   let mask = 0;
   let weight = 0;
+  // The parts of an identifier the corpus holds belong to it (they follow their whole).
+  let inIdentifier = false;
   keyword.units.forEach((unit, u) => {
+    if (unit.kind !== 'part') inIdentifier = unit.kind === 'identifier' && unit.docFreq > 0;
     if (u >= 32 || unit.docFreq === 0) return;
-    if (unit.kind === 'identifier' || unit.weight >= ANCHOR_IDF_SHARE * unique) {
+    if (unit.kind === 'identifier' || (unit.kind === 'part' && inIdentifier) || unit.code || unit.weight >= ANCHOR_IDF_SHARE * unique) {
       mask = (mask | (2 ** u)) >>> 0;
       weight += unit.weight;
     }
@@ -178,12 +184,19 @@ export function fuseEvidence(input: EvidenceInput): EvidenceHit[] {
 
 /**
  * How much more a link counts when the passage around it (in the seed chunk) holds the query's
- * words: a neighbour gets seedScore · min(1, weight · (1 + LINK_CONTEXT_GAIN · context)).
+ * words: a neighbour gets seedScore · min(1, weight · (1 + gain · context)), where gain is
+ * LINK_CONTEXT_GAIN · max(0, 1 − anchorShare / LINK_CONTEXT_ANCHOR_LIMIT) and anchorShare is the
+ * share of the query's weight carried by anchors. So with the default weight 0.3, a link whose
+ * passage holds all that matched passes the seed's whole score for a query of ordinary words, and
+ * only 0.3 of it once anchors carry 2/3 of the query. Chosen on the dev half of the vault fixture
+ * (docs/quality.md): the setting that protects exact terms most among those reaching the
+ * link-away goal.
  */
-export const LINK_CONTEXT_GAIN = 3;
+export const LINK_CONTEXT_GAIN = 4;
+export const LINK_CONTEXT_ANCHOR_LIMIT = 1.5;
 
-/** Links in a seed chunk: target document and, per link to it, the query units of its passage. */
-export type LinkContexts = ReadonlyMap<string, readonly { path: string; masks: readonly number[] }[]>;
+/** Per seed chunk id: per target document, the query units of the passage of each link to it. */
+export type LinkContexts = ReadonlyMap<string, { links: readonly { path: string; masks: readonly number[] }[] }>;
 
 /**
  * Graph expansion on evidence scores: the neighbours of the best documents (graph-expand.ts
@@ -201,16 +214,22 @@ export function expandEvidenceWithGraph(
   const hits = input.hits.map((hit) => ({ ...hit, matchedBy: [...hit.matchedBy] }));
   if (weight === 0) return hits.sort(compareEvidence);
   const context = (seed: EvidenceHit, doc: string): number => {
-    const links = input.contexts?.get(seed.id)?.find((l) => l.path === doc);
+    const links = input.contexts?.get(seed.id)?.links.find((l) => l.path === doc);
     if (links === undefined || input.keyword === undefined) return 0;
     const matched = maskShare(input.keyword, seed.mask);
     if (matched === 0) return 0;
     return Math.min(1, Math.max(...links.masks.map((m) => maskShare(input.keyword!, m))) / matched);
   };
+  // A query made mostly of anchors (rare terms, identifiers) asks where they are written: the page
+  // holding them keeps its place, its links get no more than `weight`. A query of ordinary words
+  // may be answered by the page its matching passage points to.
+  const total = input.keyword?.units.reduce((sum, u) => sum + u.weight, 0) ?? 0;
+  const anchorShare = input.keyword !== undefined && total > 0 ? queryAnchors(input.keyword).weight / total : 0;
+  const gain = LINK_CONTEXT_GAIN * Math.max(0, 1 - anchorShare / LINK_CONTEXT_ANCHOR_LIMIT);
   const boosts = graphBoosts(
     { ...input, hits },
-    (_rank, seed, doc) => seed.score * Math.min(1, weight * (1 + LINK_CONTEXT_GAIN * context(seed, doc))),
-    (seed) => input.contexts?.get(seed.id)?.map((l) => l.path) ?? [],
+    (_rank, seed, doc) => seed.score * Math.min(1, weight * (1 + gain * context(seed, doc))),
+    (seed) => input.contexts?.get(seed.id)?.links.map((l) => l.path) ?? [],
   );
   const byId = new Map(hits.map((hit) => [hit.id, hit]));
   for (const [id, { boost, bestRank }] of boosts) {

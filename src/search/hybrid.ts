@@ -38,7 +38,7 @@ export interface HybridSearchInput {
     neighbors: (docPath: string) => readonly string[];
     firstChunks: (docPath: string) => readonly string[];
     /** Evidence fusion: the documents a chunk links to, with the query units around each link. */
-    linkContexts?: (chunkId: string, keyword: KeywordEvidence) => Promise<readonly { path: string; masks: readonly number[] }[]>;
+    linkContexts?: (chunkId: string, keyword: KeywordEvidence) => Promise<{ links: readonly { path: string; masks: readonly number[] }[] }>;
     /** Top hits that seed the expansion; default 5. */
     seeds?: number;
     maxNeighborsPerSeed?: number;
@@ -109,11 +109,11 @@ export async function runHybridSearch(input: HybridSearchInput): Promise<FusedHi
       docShare: input.docShare ?? 0.3,
     });
     if (input.graph && input.weights.graph > 0 && scored.length > 0) {
-      const contexts = new Map<string, readonly { path: string; masks: readonly number[] }[]>();
+      const contexts = new Map<string, { links: readonly { path: string; masks: readonly number[] }[] }>();
       if (input.graph.linkContexts) {
         const seeds = seedHits(scored, input.chunkDoc, input.graph.seeds ?? 5);
         const found = await Promise.all(seeds.map((id) => input.graph!.linkContexts!(id, evidence!)));
-        seeds.forEach((id, i) => contexts.set(id, found[i] ?? []));
+        seeds.forEach((id, i) => contexts.set(id, found[i] ?? { links: [] }));
       }
       scored = expandEvidenceWithGraph({
         keyword: evidence,
