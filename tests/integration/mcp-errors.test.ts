@@ -13,7 +13,7 @@ describe('MCP tools: invalid input', () => {
     { name: 'blank query', tool: 'query_documents_compressed', args: { query: ' \n\t ' }, expect: /query is empty/ },
     { name: 'missing query', tool: 'query_documents', args: {}, expect: /query is required/ },
     { name: '10,001-character query', tool: 'query_documents', args: { query: 'a'.repeat(10_001) }, expect: /query is 10001 characters; the limit is 10000/ },
-    { name: 'negative min_score', tool: 'query_documents_compressed', args: { query: 'x', min_score: -1 }, expect: /min_score must be ≥ 0/ },
+    { name: 'negative min_score', tool: 'query_documents_compressed', args: { query: 'x', min_score: -1 }, expect: /min_score must be from 0 to 1/ },
     { name: 'similarity_threshold 1.5', tool: 'query_documents_compressed', args: { query: 'x', similarity_threshold: 1.5 }, expect: /similarity_threshold must be from 0 to 1/ },
     { name: 'empty tag', tool: 'query_documents', args: { query: 'x', tags: [''] }, expect: /tags must not contain empty strings/ },
     { name: 'empty path', tool: 'get_document', args: { path: ' ' }, expect: /path is empty/ },
