@@ -40,6 +40,8 @@ export interface ProjectRetrievers {
   info: { documents: number; chunks: number; indexMs: number; embedder: string; notes: string[] };
   /** The configured fusion setting (the `fused` row). */
   fusion: FusionSetting;
+  /** The configured `search.fusion`: with `evidence`, rrf_k plays no part. */
+  fusionMode: 'evidence' | 'rrf';
   /**
    * A fused retriever with another setting over the same index (for the sweep). All of these share
    * one query-vector cache, so a query is embedded once however many settings run it.
@@ -157,6 +159,7 @@ export async function createProjectRetrievers(docsDir: string, options: ProjectR
     retrievers,
     info: { documents: status.documents, chunks: status.chunks, indexMs, embedder: status.embedder, notes },
     fusion: { weightKeyword, weightSemantic: config.search.weightSemantic, weightGraph, rrfK: config.search.rrfK },
+    fusionMode: config.search.fusion,
     withFusion: (name, s) =>
       toRetriever(
         name,

@@ -25,7 +25,7 @@
  *                        HF_HUB_OFFLINE are honoured; `mcp-markdown-ragdocs models pull` fetches it);
  *                        openai needs --config with embedder.base_url/model and the API key variable.
  *                        test is a hashing stand-in: it checks code paths, its figures mean nothing.
- *   --tune               also sweep search.weight_semantic × search.rrf_k over the fused retriever,
+ *   --tune               also sweep search.weight_semantic (× search.rrf_k with search.fusion = "rrf") over the fused retriever,
  *                        choosing on half of the queries and checking on the other (needs an embedder)
  *   --baseline-only      skip the project's retrievers   --config FILE   ragdocs TOML for the project
  *   --work DIR           keep documents and index in DIR (default: a temp folder, removed)
@@ -117,7 +117,8 @@ async function runTune(project: ProjectRetrievers, results: readonly RetrieverRe
   const keyword = results.find((r) => r.name === 'keyword');
   const baseline = results[0];
   if (keyword === undefined || baseline === undefined) throw new Error('--tune needs the keyword and baseline rows');
-  const grid = buildGrid(project.fusion);
+  // rrf_k only matters to reciprocal-rank fusion; with evidence fusion the sweep is over weight_semantic alone.
+  const grid = project.fusionMode === 'rrf' ? buildGrid(project.fusion) : buildGrid(project.fusion, undefined, [project.fusion.rrfK]);
   io.stderr(`fusion sweep: ${grid.length} settings × ${queries.length} queries …\n`);
   const { rows, split } = await evaluateGrid(grid, project.fusion, (s) => project.withFusion(`fused ${describeSetting(s)}`, s), queries, {
     top,
