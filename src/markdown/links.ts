@@ -26,12 +26,19 @@ export interface LinkResolution {
 
 /**
  * The root-relative path a link points to, or null when it points outside the corpus:
- * URLs, pure `#anchors`, paths escaping the root, missing documents. Markdown links are
- * relative to the linking file's folder (a leading `/` means the root) and also tried with
- * `.md` appended (and as a folder's `index.md`/`README.md`). Wikilinks resolve as Obsidian and
- * SilverBullet do: a path from the root (case-insensitive, with or without extension), then a
- * path relative to the linking file, then a document's file name, title or alias; a name several
- * documents answer to picks the nearest (the linking file's folder, then the shortest path).
+ * URLs, pure `#anchors`, paths escaping the root, missing documents. Resolution follows what an
+ * Obsidian vault user expects (tests/fixtures/vault checks every link of a vault against it).
+ *
+ * Markdown links: a leading `/` means the root; `./` and `../` are relative to the linking file
+ * only; any other path is relative to the linking file first, then read from the root (Obsidian's
+ * "absolute path in vault" format). Each is also tried with `.md` appended and as a folder's
+ * `index.md`/`README.md`.
+ *
+ * Wikilinks: `./` and `../` are relative to the linking file only; any other target is first a
+ * path from the root, then relative to the linking file (case-insensitive, with or without
+ * extension), then a document's file name, and only when no file has that name a title or
+ * front-matter alias. A name several documents answer to picks the one in the linking file's
+ * folder, else the shortest path string, else the first in path order.
  */
 export function resolveLink(fromPath: string, link: Link, lookup: LinkLookup): string | null {
   return resolve(fromPath, link, lookup, false).path;
@@ -49,12 +56,15 @@ export function resolveLinkCandidates(fromPath: string, link: Link, lookup: Link
 function resolve(fromPath: string, link: Link, lookup: LinkLookup, withCandidates: boolean): LinkResolution {
   const target = link.target.trim();
   if (target === '' || target.startsWith('#')) return none();
+  const folder = fromPath.split('/').slice(0, -1);
+  // `./x` and `../x` name a place next to the linking file, never a path from the root.
+  const relative = /^\.\.?\//.test(target);
   if (link.kind === 'wiki') {
     // `[[Page.md]]` names the same document as `[[Page]]`.
     const bare = target.replace(/\.(md|markdown)$/i, '');
-    const claimsOf = (): string[] => [...new Set([...lookup.byName(target.toLowerCase()), ...lookup.byName(bare.toLowerCase())])];
-    const folder = fromPath.split('/').slice(0, -1);
-    for (const base of [[], folder]) {
+    const names = [...new Set([target.toLowerCase(), bare.toLowerCase()])];
+    const claimsOf = (): string[] => [...new Set(names.flatMap((n) => lookup.byName(n)))];
+    for (const base of relative ? [folder] : [[], folder]) {
       const path = normalizePath(base, bare);
       if (path === null || path === '') continue;
       for (const candidate of [`${path}.md`, `${path}.markdown`, path]) {
@@ -62,17 +72,22 @@ function resolve(fromPath: string, link: Link, lookup: LinkLookup, withCandidate
         if (hit !== undefined) return { path: hit, candidates: withCandidates ? others(claimsOf(), hit) : [] };
       }
     }
+    if (relative) return none();
     const claims = claimsOf();
     if (claims.length === 0) return none();
-    const chosen = nearest(fromPath, claims);
+    // A file name beats a title or alias: those count only when no file has the name.
+    const files = claims.filter((p) => names.includes(titleFromPath(p).toLowerCase()) || names.includes(pathStem(p).toLowerCase()));
+    const chosen = nearest(fromPath, files.length > 0 ? files : claims);
     return { path: chosen, candidates: others(claims, chosen) };
   }
   if (SCHEME.test(target)) return none();
-  const base = target.startsWith('/') ? [] : fromPath.split('/').slice(0, -1);
-  const resolved = normalizePath(base, target);
-  if (resolved === null) return none();
-  const candidates = resolved === '' ? ['index.md', 'README.md'] : [resolved, `${resolved}.md`, `${resolved}/index.md`, `${resolved}/README.md`];
-  for (const candidate of candidates) if (lookup.hasPath(candidate)) return { path: candidate, candidates: [] };
+  const bases = target.startsWith('/') || folder.length === 0 ? [[]] : relative ? [folder] : [folder, []];
+  for (const base of bases) {
+    const resolved = normalizePath(base, target);
+    if (resolved === null) continue;
+    const candidates = resolved === '' ? ['index.md', 'README.md'] : [resolved, `${resolved}.md`, `${resolved}/index.md`, `${resolved}/README.md`];
+    for (const candidate of candidates) if (lookup.hasPath(candidate)) return { path: candidate, candidates: [] };
+  }
   return none();
 }
 
@@ -89,23 +104,30 @@ function others(claims: readonly string[], chosen: string): string[] {
  * extension, its path without extension (for `[[folder/Page]]`), its title and aliases.
  */
 export function documentNames(meta: { path: string; title: string; aliases: readonly string[] }): string[] {
-  const stem = titleFromPath(meta.path);
-  const dot = meta.path.lastIndexOf('.');
-  const pathStem = dot > meta.path.lastIndexOf('/') + 1 ? meta.path.slice(0, dot) : meta.path;
-  const names = [stem, pathStem, meta.title, ...meta.aliases].map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+  const names = [titleFromPath(meta.path), pathStem(meta.path), meta.title, ...meta.aliases].map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
   return [...new Set(names)];
 }
 
-/** The claimant closest to `fromPath`: in its folder first, then the shortest path, then path order. */
+/** The path without its file's extension (`notes/My Page.md` → `notes/My Page`). */
+function pathStem(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') + 1 ? path.slice(0, dot) : path;
+}
+
+/** The claimant closest to `fromPath`: in its folder first, then the shortest path string, then path order. */
 function nearest(fromPath: string, claims: readonly string[]): string {
   const folderOf = (p: string): string => p.slice(0, p.lastIndexOf('/') + 1);
   const here = folderOf(fromPath);
-  const rank = (p: string): [number, number, number] => [folderOf(p) === here ? 0 : 1, p.split('/').length, p.length];
-  return [...claims].sort((a, b) => {
-    const ra = rank(a);
-    const rb = rank(b);
-    return ra[0] - rb[0] || ra[1] - rb[1] || ra[2] - rb[2] || (a < b ? -1 : a > b ? 1 : 0);
-  })[0] as string;
+  let best: string | undefined;
+  for (const p of claims) {
+    if (best === undefined) {
+      best = p;
+      continue;
+    }
+    const d = Number(folderOf(p) !== here) - Number(folderOf(best) !== here) || p.length - best.length;
+    if (d < 0 || (d === 0 && p < best)) best = p;
+  }
+  return best as string;
 }
 
 /** Joins `target` onto `base` segments, resolving `.` and `..`; null when it leaves the root. */

@@ -43,6 +43,52 @@ describe('incremental link resolution', () => {
     assert.deepEqual(corpus.graph.outLinks('a.md'), []);
   });
 
+  test('a Markdown link written from the vault root lands on the file when it appears, and on a nearer one after', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'People/Ines Duarte.md', '# Ines\n\nShe runs [backups](Server/Backup.md).\n');
+    assert.deepEqual(corpus.graph.outLinks('People/Ines Duarte.md'), []);
+    await upsert(corpus, 'Server/Backup.md', '# Backup\n');
+    assert.deepEqual(corpus.graph.outLinks('People/Ines Duarte.md'), ['Server/Backup.md']);
+    // The same path next to the linking page comes first, and the root one again once it goes.
+    await upsert(corpus, 'People/Server/Backup.md', '# Her backup notes\n');
+    assert.deepEqual(corpus.graph.outLinks('People/Ines Duarte.md'), ['People/Server/Backup.md']);
+    await remove(corpus, 'People/Server/Backup.md');
+    assert.deepEqual(corpus.graph.outLinks('People/Ines Duarte.md'), ['Server/Backup.md']);
+    await remove(corpus, 'Server/Backup.md');
+    assert.deepEqual(corpus.graph.outLinks('People/Ines Duarte.md'), []);
+  });
+
+  test('a file named like an alias takes the link over when it appears, and gives it back when it goes', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'Journal/2026-03-09.md', '# Monday\n\nReindexed with [[Indexer]].\n');
+    await upsert(corpus, 'Search.md', '---\naliases: [Indexer]\n---\n\n# Search\n');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Search.md']);
+    await upsert(corpus, 'Architecture/Indexer.md', '# Indexer\n');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Architecture/Indexer.md']);
+    await remove(corpus, 'Architecture/Indexer.md');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Search.md']);
+  });
+
+  test('an ambiguous name moves to a shorter path when one appears', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'Journal/2026-03-09.md', '# Monday\n\nSee [[Settings]].\n');
+    await upsert(corpus, 'Plugins/Search/Settings.md', '# Search settings\n');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Plugins/Search/Settings.md']);
+    await upsert(corpus, 'Architecture/Settings.md', '# Settings\n');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Architecture/Settings.md']);
+    await upsert(corpus, 'Plugins/Git/Settings.md', '# Git settings\n');
+    assert.deepEqual(corpus.graph.outLinks('Journal/2026-03-09.md'), ['Plugins/Git/Settings.md']);
+  });
+
+  test('[[./Page]] waits for the page next to it, whatever the root holds', async () => {
+    const corpus = memoryCorpus(params);
+    await upsert(corpus, 'Backup.md', '# Backup\n');
+    await upsert(corpus, 'Server/Configuration.md', '# Configuration\n\nSee [[./Backup]].\n');
+    assert.deepEqual(corpus.graph.outLinks('Server/Configuration.md'), []);
+    await upsert(corpus, 'Server/Backup.md', '# Server backup\n');
+    assert.deepEqual(corpus.graph.outLinks('Server/Configuration.md'), ['Server/Backup.md']);
+  });
+
   test('random edits end in the same links as resolving everything from scratch', async () => {
     const random = createRandom(7);
     const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
@@ -50,7 +96,9 @@ describe('incremental link resolution', () => {
     const corpus = memoryCorpus(params);
     for (let step = 0; step < 300; step++) {
       const name = random.pick(names);
-      const path = random.next() < 0.3 ? `dir/${name}.md` : `${name}.md`;
+      // Three folders, so that same-folder, shortest-path and root-fallback choices all come up.
+      const where = random.next();
+      const path = where < 0.25 ? `dir/${name}.md` : where < 0.4 ? `other/${name}.md` : `${name}.md`;
       if (texts.has(path) && random.next() < 0.25) {
         texts.delete(path);
         await remove(corpus, path);
@@ -61,7 +109,12 @@ describe('incremental link resolution', () => {
       const links = Array.from({ length: 3 }, () => {
         const target = random.pick(names);
         const kind = random.next();
-        return kind < 0.4 ? `[[${target}]]` : kind < 0.7 ? `[x](${target}.md)` : `[y](../${target})`;
+        // Bare names, `./` wikilinks, Markdown links relative, from the root and from the parent.
+        if (kind < 0.3) return `[[${target}]]`;
+        if (kind < 0.4) return `[[./${target}]]`;
+        if (kind < 0.6) return `[x](${target}.md)`;
+        if (kind < 0.8) return `[z](dir/${target}.md)`;
+        return `[y](../${target})`;
       }).join(' ');
       const text = `---\ntitle: ${title}${aliases}\n---\n\n${links}\n`;
       texts.set(path, text);

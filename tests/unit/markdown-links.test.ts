@@ -50,9 +50,19 @@ describe('wikilinks resolve the way a vault means them', () => {
   });
 
   test('then relative to the linking file', () => {
-    assert.equal(resolveLink('Architecture/Overview.md', wiki('./Space Lua'), vault), 'Space Lua.md', 'the root path comes first');
     assert.equal(resolveLink('x/y/Other.md', wiki('../Deep'), vault), 'x/Deep.md');
     assert.equal(resolveLink('Architecture/Other.md', wiki('Overview'), vault), 'Architecture/Overview.md');
+  });
+
+  test('./ and ../ are relative to the linking file only, never a path from the root', () => {
+    // Space Lua.md is at the root too: `./` still means the linking page's folder.
+    assert.equal(resolveLink('Architecture/Overview.md', wiki('./Space Lua'), vault), 'Architecture/Space Lua.md');
+    assert.equal(resolveLink('Lower.md', wiki('./Space Lua'), vault), 'Space Lua.md', 'from the root, ./ is the root');
+    // Tag.md is at the root, not next to Architecture/Overview.md: no fallback to the root or the name.
+    assert.equal(resolveLink('Architecture/Overview.md', wiki('./Tag'), vault), null);
+    assert.equal(resolveLink('x/y/Other.md', wiki('../Tag'), vault), null);
+    assert.equal(resolveLink('Notes/Daily/Tag.md', wiki('../../Tag'), vault), 'Tag.md');
+    assert.equal(resolveLink('Lower.md', wiki('../Tag'), vault), null, 'escapes the root');
   });
 
   test('then a name, title or alias; an ambiguous name picks the nearest', () => {
@@ -80,7 +90,102 @@ describe('wikilinks resolve the way a vault means them', () => {
     resolveLink('Lower.md', wiki('Space Lua'), spy);
     assert.deepEqual(asked, []);
     resolveLinkCandidates('Lower.md', wiki('Space Lua'), spy);
-    assert.deepEqual(asked, ['space lua', 'space lua']);
+    assert.deepEqual(asked, ['space lua']);
+  });
+});
+
+describe('links resolve where an Obsidian vault user lands (issue 10)', () => {
+  // Shaped like tests/fixtures/vault: three pages named Settings, none at the root; a page whose
+  // alias is another page's file name; a Server/ folder with pages also at the root.
+  const vault = createLookup(
+    [
+      'Architecture/Settings.md',
+      'Plugins/Git/Settings.md',
+      'Plugins/Search/Settings.md',
+      'Architecture/Indexer.md',
+      'Search.md',
+      'Guides/Daily Notes.md',
+      'Plugins/Calendar.md',
+      'Plugins/Agenda.md',
+      'Backup.md',
+      'Server/Backup.md',
+      'Server/Configuration.md',
+      'Server/index.md',
+      'Server/Server/Backup.md',
+      'Configuration.md',
+      'People/Ines Duarte.md',
+      'Journal/2026-03-09.md',
+      'b/Page.md',
+      'a/Page.md',
+    ],
+    {
+      settings: ['Architecture/Settings.md', 'Plugins/Git/Settings.md', 'Plugins/Search/Settings.md'],
+      indexer: ['Architecture/Indexer.md', 'Search.md'],
+      'daily notes': ['Guides/Daily Notes.md', 'Plugins/Calendar.md'],
+      journal: ['Plugins/Calendar.md', 'Plugins/Agenda.md'],
+      page: ['a/Page.md', 'b/Page.md'],
+    },
+  );
+
+  test('an ambiguous name with none in the linking folder picks the shortest path string', () => {
+    // 23 characters against 24 and 26: fewer characters, though one folder deeper.
+    assert.deepEqual(resolveLinkCandidates('Journal/2026-03-09.md', wiki('Settings'), vault), {
+      path: 'Plugins/Git/Settings.md',
+      candidates: ['Architecture/Settings.md', 'Plugins/Search/Settings.md'],
+    });
+    assert.equal(resolveLink('Journal/2026-03-09.md', wiki('Settings'), vault), 'Plugins/Git/Settings.md');
+    assert.equal(resolveLink('Home.md', wiki('page'), vault), 'a/Page.md', 'equal lengths: path order');
+  });
+
+  test('the linking folder still comes first', () => {
+    assert.equal(resolveLink('Architecture/Overview.md', wiki('Settings'), vault), 'Architecture/Settings.md');
+    assert.equal(resolveLink('Plugins/Search/README.md', wiki('Settings'), vault), 'Plugins/Search/Settings.md');
+    assert.equal(resolveLink('b/Other.md', wiki('Page'), vault), 'b/Page.md');
+  });
+
+  test('a wikilink with folders is a path from the root first, a Markdown link relative first', () => {
+    assert.equal(resolveLink('Server/Configuration.md', wiki('Server/Backup'), vault), 'Server/Backup.md');
+    assert.equal(resolveLink('Server/Configuration.md', md('Server/Backup.md'), vault), 'Server/Server/Backup.md');
+  });
+
+  test('a file name beats a title or alias, even one in the linking folder', () => {
+    assert.deepEqual(resolveLinkCandidates('Journal/2026-03-09.md', wiki('Indexer'), vault), { path: 'Architecture/Indexer.md', candidates: ['Search.md'] });
+    // Search.md (alias "Indexer") sits in the root with Home.md; the file named Indexer still wins.
+    assert.equal(resolveLink('Home.md', wiki('indexer'), vault), 'Architecture/Indexer.md');
+    assert.equal(resolveLink('Plugins/Index.md', wiki('Daily Notes'), vault), 'Guides/Daily Notes.md');
+    assert.equal(resolveLink('Plugins/Index.md', wiki('Daily Notes.md'), vault), 'Guides/Daily Notes.md');
+  });
+
+  test('titles and aliases count when no file has the name, nearest first', () => {
+    assert.deepEqual(resolveLinkCandidates('Home.md', wiki('Journal'), vault), { path: 'Plugins/Agenda.md', candidates: ['Plugins/Calendar.md'] });
+  });
+
+  test('a Markdown link is relative to the linking page, else read from the root', () => {
+    assert.equal(resolveLink('People/Ines Duarte.md', md('Server/Backup.md'), vault), 'Server/Backup.md');
+    assert.equal(resolveLink('People/Ines Duarte.md', md('Server/Backup'), vault), 'Server/Backup.md');
+    assert.equal(resolveLink('People/Ines Duarte.md', md('Server/'), vault), 'Server/index.md');
+    assert.equal(resolveLink('People/Ines Duarte.md', md('Server/Missing.md'), vault), null);
+    // The page's own folder first: Server/Configuration.md links Backup.md next to it, not the root one.
+    assert.equal(resolveLink('Server/Configuration.md', md('Backup.md'), vault), 'Server/Backup.md');
+    assert.equal(resolveLink('Journal/2026-03-09.md', md('Backup.md'), vault), 'Backup.md');
+    // `./`, `../` and `/` say where to look: no second try.
+    assert.equal(resolveLink('People/Ines Duarte.md', md('./Server/Backup.md'), vault), null);
+    assert.equal(resolveLink('People/Ines Duarte.md', md('../Backup.md'), vault), 'Backup.md');
+    assert.equal(resolveLink('Server/Configuration.md', md('/Backup.md'), vault), 'Backup.md');
+    assert.equal(resolveLink('Server/Deep/Page.md', md('../../Server/Backup.md'), vault), 'Server/Backup.md');
+  });
+
+  test('the lookup is asked the relative paths first, then the root ones, stopping at the first hit', () => {
+    const asked: string[] = [];
+    const spy: LinkLookup = { ...vault, hasPath: (p) => (asked.push(p), vault.hasPath(p)) };
+    resolveLink('People/Ines Duarte.md', md('Server/Backup.md'), spy);
+    assert.deepEqual(asked, [
+      'People/Server/Backup.md',
+      'People/Server/Backup.md.md',
+      'People/Server/Backup.md/index.md',
+      'People/Server/Backup.md/README.md',
+      'Server/Backup.md',
+    ]);
   });
 });
 
