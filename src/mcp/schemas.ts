@@ -106,8 +106,9 @@ export const linkOutSchema = z.object({
   status: z
     .enum(['resolved', 'ambiguous', 'unresolved', 'external'])
     .describe(
-      'resolved: one document answers to the link. ambiguous: several documents answer to its name; the nearest ' +
-        '(same folder, then shortest path) was chosen and candidates lists the others. unresolved: no document ' +
+      'resolved: one document answers to the link. ambiguous: several documents answer to its name; the one ' +
+        'Obsidian opens (a file of that name before a title or alias, then the same folder, then the shortest path) ' +
+        'was chosen and candidates lists the others. unresolved: no document ' +
         '(path null). external: a URL or a file that is not a document (image, PDF…), not checked.',
     ),
   candidates: z.array(z.string()).optional().describe('Only when ambiguous: the other documents the name could mean, sorted by path.'),
