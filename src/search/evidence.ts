@@ -3,11 +3,11 @@
  * sees only ranks, this combines how strong each retriever's evidence is, on scales that mean the
  * same for every query, into one score in [0, 1]:
  *
- *  - Lexical evidence L of a chunk: the idf-weighted share of the query's units (a word, an
- *    identifier's whole, one of its parts) that the chunk contains, each counted at most once
- *    (`coverage`, see segment-search.ts), blended with the same share over its whole document:
- *    L = (1 − docShare)·coverage + docShare·docCoverage. A page whose sections together hold
- *    every query word beats a page that matches one word in one chunk.
+ *  - Lexical evidence L of a chunk: its BM25F relative to the most the query allows
+ *    (`relative`, see segment-search.ts; units are a word, an identifier's whole, one of its
+ *    parts), plus docShare × the share of the query's unit weight that only other chunks of its
+ *    document hold, mapped onto [0, 1) by lexicalScale. A page whose sections together hold every
+ *    query word beats a page that matches one word in one chunk.
  *  - Semantic evidence S: the cosine similarity rescaled so that the index's typical similarity
  *    between unrelated chunks (`semanticFloor`) is 0 and identity is 1, clipped to [0, 1]; then
  *    reduced by the share of the query's weight carried by *anchors* its document lacks. Anchors
@@ -19,8 +19,8 @@
  *  - The two combine as independent evidence (a noisy-or): score = 1 − (1 − wk·L)(1 − ws·S), with
  *    the configured weights scaled so the larger is 1. Keyword alone gives score = L.
  *
- * Ties (several chunks holding every unit) are broken by BM25F, then by similarity, then by id,
- * so with keyword only the order within a coverage level is BM25F's.
+ * Ties are broken by BM25F, then by similarity, then by id. With keyword alone, and chunks whose
+ * documents hold nothing more than they do, the order is BM25F's.
  */
 import { bm25Idf } from '../core/bm25.js';
 import type { KeywordEvidence, RankedHit } from '../core/types.js';
@@ -201,11 +201,12 @@ export type LinkContexts = ReadonlyMap<string, { links: readonly { path: string;
 /**
  * Graph expansion on evidence scores: the neighbours of the best documents (graph-expand.ts
  * chooses them) receive evidence from their seed, combined as independent evidence:
- * score' = 1 − (1 − score)(1 − boost), boost = seedScore · min(1, weight · (1 + 3·context)).
- * `context` (0..1) is how much of what the seed chunk matched lies in the passage around its
- * link to the neighbour (`contexts`, keyed by seed chunk id): a page that the matching words
- * point to ("when a worker misses three heartbeats, see [[Lease recovery]]") gets nearly the
- * seed's evidence, a page merely linked from it `weight` of it. `weight` is clipped to [0, 1].
+ * score' = 1 − (1 − score)(1 − boost), boost = seedScore · min(1, weight · (1 + gain·context))
+ * (see LINK_CONTEXT_GAIN). `context` (0..1) is how much of what the seed chunk matched lies in
+ * the passage around its link to the neighbour (`contexts`, keyed by seed chunk id): a page that
+ * the matching words point to ("when a worker misses three heartbeats, see [[Lease recovery]]")
+ * gets up to the seed's evidence, a page merely linked from it `weight` of it. `weight` is
+ * clipped to [0, 1].
  */
 export function expandEvidenceWithGraph(
   input: Omit<GraphExpansionInput, 'hits' | 'k'> & { hits: readonly EvidenceHit[]; keyword?: KeywordEvidence; contexts?: LinkContexts },
