@@ -112,7 +112,8 @@ export async function runHybridSearch(input: HybridSearchInput): Promise<FusedHi
       const contexts = new Map<string, { links: readonly { path: string; masks: readonly number[] }[] }>();
       if (input.graph.linkContexts) {
         const seeds = seedHits(scored, input.chunkDoc, input.graph.seeds ?? 5);
-        const found = await Promise.all(seeds.map((id) => input.graph!.linkContexts!(id, evidence!)));
+        // Link contexts refine the expansion; a seed whose text cannot be read expands without them.
+        const found = await Promise.all(seeds.map((id) => input.graph!.linkContexts!(id, evidence!).catch(() => ({ links: [] }))));
         seeds.forEach((id, i) => contexts.set(id, found[i] ?? { links: [] }));
       }
       scored = expandEvidenceWithGraph({

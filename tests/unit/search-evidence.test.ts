@@ -137,6 +137,30 @@ describe('evidence fusion', async () => {
     assert.equal(chunkDoc(hits[0]!.id), 'guides/leases.md');
   });
 
+  test('a link whose passage holds the matching words passes on more than a link elsewhere on the page', async () => {
+    const linked = memoryCorpus();
+    await applyDocs(linked, [
+      ['journal.md', '# Journal\n\n- The phone forgot where it was after a long weekend away. [[Error codes]]\n- Lunch with the team. [[Cafeteria]]\n'],
+      ['Error codes.md', '# Error codes\n\nQRY-4012 means the device was offline longer than the history window.\n'],
+      ['Cafeteria.md', '# Cafeteria\n\nOpen from noon.\n'],
+      // Ordinary words are ordinary: other notes use them too (so none is a rare anchor).
+      ...Array.from({ length: 12 }, (_, i): [string, string] => [
+        `notes/n${i}.md`,
+        `# Note ${i}\n\n${['The phone was away', 'A long weekend', 'I forgot where it was', 'After the weekend the phone', 'Where was it after', 'A long time away'][i % 6]} and other things.\n`,
+      ]),
+    ]);
+    const hits = await runHybridSearch({
+      ...input(linked, 'phone forgot where it was after a long weekend', [], { semantic: undefined }),
+      chunkDoc,
+      weights: { keyword: 1, semantic: 0, graph: 0.3 },
+      graph: { neighbors: (p) => linked.graph.neighbors(p), firstChunks: (p) => linked.chunkIds(p), linkContexts: (id, ev) => linked.linkContexts(id, ev) },
+    });
+    const score = (doc: string): number => hits.find((h) => chunkDoc(h.id) === doc)?.score ?? 0;
+    assert.equal(chunkDoc(hits[0]!.id), 'journal.md');
+    assert.ok(score('Error codes.md') > 2 * score('Cafeteria.md'), `${score('Error codes.md')} vs ${score('Cafeteria.md')}`);
+    assert.ok(score('Error codes.md') >= 0.9 * score('journal.md'), 'the page the words point to gets nearly the seed’s evidence');
+  });
+
   test('anchors: identifiers and words few chunks hold', () => {
     const evidence = corpus.searchEvidence('zx81frob sync virtualPage.define', 10);
     const kinds = evidence.units.map((u) => u.kind);
