@@ -17,7 +17,7 @@ export const queryDocumentsCompressedInput = z.object({
       description:
         'Drop results whose score is below this. Scores run from 0 to 1 and mean the same for every query: ' +
         'about 0.75 when a chunk holds every query word, about 0.5 when it holds the rarer half. 0.3 drops ' +
-        'weak matches and keeps nearly every answer; 0.5 keeps only strong ones. Default: no threshold.',
+        'weak matches and keeps nearly every answer; 0.5 keeps only strong ones. Default: no threshold. Example: 0.3.',
       examples: [0.3],
     }),
   similarity_threshold: z
