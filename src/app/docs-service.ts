@@ -217,6 +217,8 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     },
 
     status: () => manager.status(),
+
+    onDocumentsChanged: (listener) => manager.onCorpusChanged(listener),
   };
 }
 

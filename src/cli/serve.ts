@@ -31,6 +31,8 @@ export async function runServe(config: Config, logger: Logger, version: string, 
     name: 'mcp-markdown-ragdocs',
     version,
     logger: { error: (obj, msg) => logger.error(obj, msg) },
+    // The size is not known yet: the index loads after the handshake, so the instructions say so.
+    docsRoot: config.docs.root,
   });
   const transport = new StdioServerTransport();
   let shuttingDown = false;
@@ -73,6 +75,17 @@ function deferredService(ready: Promise<Application>, current: () => Application
     getDocument: async (params) => (await ready).service.getDocument(params),
     listDocuments: async (params) => (await ready).service.listDocuments(params),
     status: () => current()?.service.status() ?? loadingStatus(config),
+    onDocumentsChanged: (listener) => {
+      let unsubscribe: (() => void) | undefined;
+      let closed = false;
+      void ready.then((a) => {
+        if (!closed) unsubscribe = a.service.onDocumentsChanged?.(listener);
+      }, () => undefined);
+      return () => {
+        closed = true;
+        unsubscribe?.();
+      };
+    },
   };
 }
 

@@ -99,6 +99,7 @@ export class IndexManager {
   private reconciled = false;
   private loadedEmpty = false;
   private loadedWaiters: (() => void)[] = [];
+  private corpusListeners = new Set<() => void>();
 
   constructor(private readonly opts: IndexManagerOptions) {
     const { config } = opts;
@@ -125,6 +126,25 @@ export class IndexManager {
   /** The corpus queries read. Replaced (never mutated half-way) by apply and follow. */
   current(): Corpus {
     return this.corpus;
+  }
+
+  /**
+   * Calls `listener` after the corpus changed: a batch applied, or a generation loaded or
+   * followed. Called often during a large build: listeners debounce. Returns the unsubscribe.
+   */
+  onCorpusChanged(listener: () => void): () => void {
+    this.corpusListeners.add(listener);
+    return () => this.corpusListeners.delete(listener);
+  }
+
+  private notifyCorpusChanged(): void {
+    for (const listener of this.corpusListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.opts.logger.warn({ err: errorMessage(err) }, 'corpus change listener failed');
+      }
+    }
   }
 
   /** Opens the index dir and loads the persisted generation, falling back or rebuilding if needed. */
@@ -525,6 +545,7 @@ export class IndexManager {
     this.state = 'indexing';
     return batch;
   }
+    this.notifyCorpusChanged();
 
   private async expandDirectories(batch: readonly string[]): Promise<string[]> {
     const out = new Set<string>();
@@ -564,6 +585,7 @@ export class IndexManager {
   }
 
   /** One follower step: swap in a generation another instance published, between requests. */
+    this.notifyCorpusChanged();
   private async followOnce(): Promise<void> {
     try {
       const start = performance.now();

@@ -1,4 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { watchResourceList } from './list-changed.js';
+import { registerGetDocumentPrompt } from './prompts.js';
+import { DOCUMENT_URI_TEMPLATE, registerDocumentResources } from './resources.js';
 import type { DocsService } from './service.js';
 import type { ToolContext, ToolLogger } from './tool-runtime.js';
 import { registerGetDocument } from './tools/get-document.js';
@@ -12,9 +15,13 @@ export interface McpServerInfo {
   version: string;
   /** Receives unexpected tool failures with their stack; defaults to stderr. */
   logger?: ToolLogger;
+  /** The documents root (absolute), named in the instructions. */
+  docsRoot?: string;
+  /** Documents indexed when the server was built; omitted (or null) while the index still loads. */
+  documentsAtStart?: number | null;
 }
 
-/** Sent to the client at `initialize`; clients put it in the model's context. */
+/** What each tool is for; part of the instructions sent at `initialize`. */
 export const SERVER_INSTRUCTIONS = [
   'Searches a local folder of Markdown and text documentation or notes (hybrid: keyword + semantic + link graph).',
   'Use it whenever the answer may be in the project\'s docs or notes, before guessing or reading files one by one.',
@@ -29,6 +36,27 @@ export const SERVER_INSTRUCTIONS = [
   'Keyword search works before embeddings are ready; while index_status says loading or indexing, results may be incomplete.',
 ].join('\n');
 
+/**
+ * The instructions sent to the client at `initialize` (clients put them in the model's
+ * context): the docs root and, when known at start-up, its size, then the tool guide and the
+ * MCP-native extras. Built once: the size is the start-up count, and says so.
+ */
+export function buildServerInstructions(info: Pick<McpServerInfo, 'docsRoot' | 'documentsAtStart'>): string {
+  const count = info.documentsAtStart;
+  const size =
+    count === undefined || count === null
+      ? 'its size was not known yet at start-up (the index was loading): list_documents or index_status give the current count'
+      : `${count.toLocaleString('en-US')} document${count === 1 ? '' : 's'} at start-up (index_status gives the current count)`;
+  const root = info.docsRoot === undefined ? [] : [`Docs root: ${info.docsRoot}; ${size}.`, ''];
+  return [
+    ...root,
+    SERVER_INSTRUCTIONS,
+    '',
+    `Every document is also a resource, ${DOCUMENT_URI_TEMPLATE} (Markdown; a #heading fragment reads one section); search results link to them. ` +
+      'The get_document prompt inserts a document or section into the conversation, with path and heading completion.',
+  ].join('\n');
+}
+
 /** Fallback logger: stderr only, because stdout carries the JSON-RPC frames. */
 function createStderrLogger(): ToolLogger {
   return {
@@ -39,16 +67,26 @@ function createStderrLogger(): ToolLogger {
 }
 
 /**
- * Builds the MCP server with its five read-only tools, all calling `service`.
- * Transports are not wired here: the caller connects stdio (or an in-memory pair in tests).
+ * Builds the MCP server with its five read-only tools, all calling `service`, every document as
+ * a resource (with `list_changed` when documents appear or disappear) and the `get_document`
+ * prompt with completions. Transports are not wired here: the caller connects stdio (or an
+ * in-memory pair in tests).
  */
 export function createMcpServer(service: DocsService, info: McpServerInfo): McpServer {
-  const server = new McpServer({ name: info.name, version: info.version }, { instructions: SERVER_INSTRUCTIONS });
+  const server = new McpServer({ name: info.name, version: info.version }, { instructions: buildServerInstructions(info) });
   const ctx: ToolContext = { service, logger: info.logger ?? createStderrLogger() };
   registerQueryDocuments(server, ctx);
   registerQueryDocumentsCompressed(server, ctx);
   registerGetDocument(server, ctx);
   registerListDocuments(server, ctx);
   registerIndexStatus(server, ctx);
+  const listWatch = watchResourceList(server, service, ctx.logger);
+  registerDocumentResources(server, ctx, (paths) => listWatch.noteListed(paths));
+  registerGetDocumentPrompt(server, ctx);
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    listWatch.close();
+    previousOnClose?.();
+  };
   return server;
 }

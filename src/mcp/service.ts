@@ -114,4 +114,10 @@ export interface DocsService {
   getDocument(params: GetDocumentParams): Promise<DocumentView>;
   listDocuments(params: ListDocumentsParams): Promise<{ documents: DocumentSummary[]; hint?: string; indexing?: IndexingNotice }>;
   status(): IndexStatus;
+  /**
+   * Calls `listener` whenever the indexed documents may have changed (often, during a large
+   * build; the caller debounces and compares). Returns the unsubscribe. Optional: a service
+   * without it simply never announces `notifications/resources/list_changed`.
+   */
+  onDocumentsChanged?(listener: () => void): () => void;
 }

@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import { SERVER_INSTRUCTIONS } from '../../src/mcp/server.js';
+import { SERVER_INSTRUCTIONS, buildServerInstructions } from '../../src/mcp/server.js';
 import {
   SAMPLE_DOCUMENT,
   SAMPLE_RESULT,
@@ -21,7 +21,8 @@ describe('MCP tools: listing', () => {
     const { service } = createFakeService();
     const h = await connectClient(service);
     try {
-      assert.equal(h.client.getInstructions(), SERVER_INSTRUCTIONS);
+      assert.equal(h.client.getInstructions(), buildServerInstructions({}));
+      assert.ok(h.client.getInstructions()?.includes(SERVER_INSTRUCTIONS), 'the tool guide is part of the instructions');
       for (const name of TOOL_NAMES) assert.match(SERVER_INSTRUCTIONS, new RegExp(name));
       const { tools } = await h.client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);

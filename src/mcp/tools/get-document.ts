@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.js';
 import { formatLinkProblems } from '../format.js';
 import type { DocumentView, GetDocumentParams } from '../service.js';
 import { headingSchema, linkOutSchema, linkProblemsSchema } from '../schemas.js';
+import { withProgress } from '../progress.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const GET_DOCUMENT = 'get_document';
@@ -158,10 +159,11 @@ export function registerGetDocument(server: McpServer, ctx: ToolContext): void {
       outputSchema: getDocumentOutput,
       annotations: READ_ONLY_ANNOTATIONS,
     },
-    (args) =>
-      runTool(ctx, { name: GET_DOCUMENT, activity: `reading "${args.path}"`, outputSchema: getDocumentOutput }, async () => {
-        const doc = await ctx.service.getDocument(toParams(args));
-        return { text: formatDocument(doc), structured: doc };
-      }),
+    (args, extra) =>
+      withProgress(ctx.service, extra, { activity: 'Reading the document' }, () =>
+        runTool(ctx, { name: GET_DOCUMENT, activity: `reading "${args.path}"`, outputSchema: getDocumentOutput }, async () => {
+          const doc = await ctx.service.getDocument(toParams(args));
+          return { text: formatDocument(doc), structured: doc };
+        })),
   );
 }

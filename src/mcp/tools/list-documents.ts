@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatDocumentList } from '../format.js';
 import { indexingSchema } from '../schemas.js';
+import { withProgress } from '../progress.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const LIST_DOCUMENTS = 'list_documents';
@@ -75,18 +76,19 @@ export function registerListDocuments(server: McpServer, ctx: ToolContext): void
       outputSchema: listDocumentsOutput,
       annotations: READ_ONLY_ANNOTATIONS,
     },
-    (args) =>
-      runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
-        const { documents, hint, indexing } = await ctx.service.listDocuments({
-          ...(args.glob === undefined ? {} : { glob: args.glob }),
-          ...(args.tag === undefined ? {} : { tag: args.tag }),
-          ...(args.name === undefined ? {} : { name: args.name }),
-        });
-        const named = args.name === undefined ? undefined : { name: args.name, hint };
-        return {
-          text: formatDocumentList(documents, indexing, named),
-          structured: { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}) },
-        };
-      }),
+    (args, extra) =>
+      withProgress(ctx.service, extra, { activity: 'Listing documents' }, () =>
+        runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
+          const { documents, hint, indexing } = await ctx.service.listDocuments({
+            ...(args.glob === undefined ? {} : { glob: args.glob }),
+            ...(args.tag === undefined ? {} : { tag: args.tag }),
+            ...(args.name === undefined ? {} : { name: args.name }),
+          });
+          const named = args.name === undefined ? undefined : { name: args.name, hint };
+          return {
+            text: formatDocumentList(documents, indexing, named),
+            structured: { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}) },
+          };
+        })),
   );
 }

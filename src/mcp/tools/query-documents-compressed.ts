@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { QueryStats } from '../service.js';
 import { formatIndexingNotice, formatResults } from '../format.js';
 import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
+import { withProgress } from '../progress.js';
+import { withResourceLinks } from '../resources.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const QUERY_DOCUMENTS_COMPRESSED = 'query_documents_compressed';
@@ -74,18 +76,19 @@ export function registerQueryDocumentsCompressed(server: McpServer, ctx: ToolCon
       outputSchema,
       annotations: READ_ONLY_ANNOTATIONS,
     },
-    (args) =>
-      runTool(ctx, { name: QUERY_DOCUMENTS_COMPRESSED, activity: 'searching the index', outputSchema }, async () => {
-        const { results, stats, indexing } = await ctx.service.queryCompressed({
-          query: args.query,
-          topN: args.top_n,
-          ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
-          ...(args.tags === undefined ? {} : { tags: args.tags }),
-          ...(args.min_score === undefined ? {} : { minScore: args.min_score }),
-          ...(args.similarity_threshold === undefined ? {} : { similarityThreshold: args.similarity_threshold }),
-        });
-        const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
-        return { text: `${notice}${formatStats(stats)}\n\n${formatResults(args.query, results)}`, structured: { results, stats, ...(indexing ? { indexing } : {}) } };
-      }),
+    (args, extra) =>
+      withProgress(ctx.service, extra, { activity: 'Searching the index' }, () =>
+        runTool(ctx, { name: QUERY_DOCUMENTS_COMPRESSED, activity: 'searching the index', outputSchema }, async () => {
+          const { results, stats, indexing } = await ctx.service.queryCompressed({
+            query: args.query,
+            topN: args.top_n,
+            ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
+            ...(args.tags === undefined ? {} : { tags: args.tags }),
+            ...(args.min_score === undefined ? {} : { minScore: args.min_score }),
+            ...(args.similarity_threshold === undefined ? {} : { similarityThreshold: args.similarity_threshold }),
+          });
+          const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
+          return { text: `${notice}${formatStats(stats)}\n\n${formatResults(args.query, results)}`, structured: { results, stats, ...(indexing ? { indexing } : {}) } };
+        }).then(withResourceLinks)),
   );
 }

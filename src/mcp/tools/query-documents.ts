@@ -2,6 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatResults } from '../format.js';
 import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
+import { withProgress } from '../progress.js';
+import { withResourceLinks } from '../resources.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const QUERY_DOCUMENTS = 'query_documents';
@@ -29,15 +31,16 @@ export function registerQueryDocuments(server: McpServer, ctx: ToolContext): voi
       outputSchema: queryDocumentsOutput,
       annotations: READ_ONLY_ANNOTATIONS,
     },
-    (args) =>
-      runTool(ctx, { name: QUERY_DOCUMENTS, activity: 'searching the index', outputSchema: queryDocumentsOutput }, async () => {
-        const { results, indexing } = await ctx.service.query({
-          query: args.query,
-          topN: args.top_n,
-          ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
-          ...(args.tags === undefined ? {} : { tags: args.tags }),
-        });
-        return { text: formatResults(args.query, results, indexing), structured: { results, ...(indexing ? { indexing } : {}) } };
-      }),
+    (args, extra) =>
+      withProgress(ctx.service, extra, { activity: 'Searching the index' }, () =>
+        runTool(ctx, { name: QUERY_DOCUMENTS, activity: 'searching the index', outputSchema: queryDocumentsOutput }, async () => {
+          const { results, indexing } = await ctx.service.query({
+            query: args.query,
+            topN: args.top_n,
+            ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
+            ...(args.tags === undefined ? {} : { tags: args.tags }),
+          });
+          return { text: formatResults(args.query, results, indexing), structured: { results, ...(indexing ? { indexing } : {}) } };
+        }).then(withResourceLinks)),
   );
 }
