@@ -3,27 +3,34 @@ import type { Logger } from '../app/logger.js';
 import type { Config } from '../config/types.js';
 import type { IndexStatus, SearchResult } from '../core/types.js';
 import { AppError } from '../core/errors.js';
-import { renderProgress } from './progress.js';
+import { describeStatus, SEMANTIC_OFF, semanticSearchOn } from '../mcp/status-text.js';
+import { startProgressBar, type ProgressBar } from './progress.js';
 
 /** Long enough for a large first build; the command exits non-zero if indexing never settles. */
 const INDEX_DEADLINE_MS = 6 * 60 * 60 * 1000;
+/**
+ * One-shot commands exit when their work is done: an embedder that failed is not tried again
+ * later in this process, so no "retrying in 15 s" is announced for a retry that never comes.
+ */
+const NO_BACKGROUND_RETRY: readonly number[] = [];
 
 /** `index`: bring the persisted index up to date with the folder, then exit. */
-export async function runIndex(config: Config, logger: Logger, rebuild: boolean): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, rebuild });
+export async function runIndex(config: Config, logger: Logger, rebuild: boolean, logged: ReadonlySet<string> = new Set()): Promise<void> {
+  const app = createApplication({ config, logger, watch: false, rebuild, embedderRetryMs: NO_BACKGROUND_RETRY });
+  const tty = process.stderr.isTTY === true;
   try {
+    // Loads the persisted index and scans the whole folder: the bar's total is known before it starts.
     await app.start();
-    const tty = process.stderr.isTTY === true;
-    await settle(app, tty);
+    await settle(app, tty ? filesBar(app) : null);
     // The model (found, downloaded or failing) decides whether vectors can be computed now.
-    await withProgress(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
-    await settle(app, tty);
+    await withStatusLine(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
+    await settle(app, tty ? chunksBar(app) : null);
     const s = app.manager.status();
     const vectors = s.embedder_state === 'off' ? '' : `, ${s.chunks_embedded} embedded`;
     process.stderr.write(
       `indexed ${s.documents} documents, ${s.chunks} chunks${vectors} (generation ${s.generation}; ${s.files_parsed} parsed, ${s.files_unchanged} unchanged)\n`,
     );
-    for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
+    reportUnsaid(s, logged);
     // An unavailable embedder is a warning (the keyword index is complete); an indexing error is not.
     const error = app.manager.indexingError();
     if (error) throw new AppError('INTERNAL', error);
@@ -33,47 +40,110 @@ export async function runIndex(config: Config, logger: Logger, rebuild: boolean)
 }
 
 /** `query`: refresh the persisted index, run one hybrid query, print the results. */
-export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean): Promise<void> {
-  const app = createApplication({ config, logger, watch: false });
+export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set()): Promise<void> {
+  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY });
   try {
     await app.start();
-    await settle(app, false);
+    await settle(app, null);
     // Wait for a model that is in the cache to load, but never for a download.
     await app.embedding.whenSettled(120_000, { orDownloading: true });
-    await settle(app, false);
+    await settle(app, null);
     const { results } = await app.service.query({ query: text, topN: top });
     process.stdout.write(json ? JSON.stringify({ results }, null, 2) + '\n' : formatResults(results));
+    if (!json) reportUnsaid(app.manager.status(), logged);
   } finally {
     await app.stop();
   }
 }
 
-/** `status`: what the persisted index holds, without indexing anything. */
-export async function runStatus(config: Config, logger: Logger, json: boolean): Promise<void> {
+/**
+ * `status`: what the persisted index holds, without indexing anything, judged by the same rules
+ * as `index_status` (a model missing from the cache makes it `degraded`, with the fix). A folder
+ * that was never indexed says so and exits 1 with the command that indexes it.
+ */
+export async function runStatus(config: Config, logger: Logger, json: boolean, indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
   const app = createApplication({ config, logger, watch: false });
   try {
     await app.manager.openForStatus();
+    await app.embedding.inspect();
     const s = app.manager.status();
-    process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+    const indexed = app.manager.hasPersistedIndex();
+    const problem = indexed ? null : `${config.docs.root} has not been indexed yet (no index in ${config.index.dir}): run \`${indexCommand}\``;
+    if (json) {
+      const out = problem === null ? s : { ...s, state: 'degraded', last_error: problem, warnings: [problem, ...s.warnings] };
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    } else {
+      // This process's instance id means nothing to the reader of `status`; --json keeps it.
+      process.stdout.write(`${problem === null ? '' : `${problem}\n`}${describeStatus({ ...s, instance_id: '' })}\n`);
+    }
+    if (problem !== null) process.exitCode = 1;
   } finally {
     await app.stop();
   }
 }
 
-async function settle(app: Application, tty: boolean): Promise<void> {
-  const idle = await withProgress(app, tty, () => app.manager.waitForIdle(INDEX_DEADLINE_MS));
+/** Waits until nothing is pending; `bar` (TTY only) shows it and ends at 100 %. */
+async function settle(app: Application, bar: ProgressBar | null): Promise<void> {
+  let idle = false;
+  try {
+    idle = await app.manager.waitForIdle(INDEX_DEADLINE_MS);
+  } finally {
+    if (idle) bar?.finish();
+    else bar?.stop();
+  }
   if (!idle) throw new AppError('INTERNAL', 'indexing did not finish in time', { hint: 'run `status` to see what is pending' });
 }
 
-async function withProgress<T>(app: Application, tty: boolean, work: () => Promise<T>): Promise<T> {
-  const timer = tty ? setInterval(() => process.stderr.write(renderProgress(app.manager.status())), 200) : null;
+/** Files to check, counted after the scan; null when there is nothing to do. */
+function filesBar(app: Application): ProgressBar | null {
+  const total = app.manager.queuedFiles();
+  if (total === 0) return null;
+  const base = app.manager.counters.filesChecked;
+  return startProgressBar({ label: 'indexing', unit: 'files', total, read: () => app.manager.counters.filesChecked - base, write: writeStderr });
+}
+
+/** Chunks still without a vector once the embedder is ready; null when none are due. */
+function chunksBar(app: Application): ProgressBar | null {
+  const s = app.manager.status();
+  if (s.embedder_state !== 'ready' || s.chunks_embedded >= s.chunks) return null;
+  const base = s.chunks_embedded;
+  return startProgressBar({ label: 'embedding', unit: 'chunks', total: s.chunks - base, read: () => app.manager.status().chunks_embedded - base, write: writeStderr });
+}
+
+/** While the model is found, downloaded or loaded: one line that says which, redrawn in place. */
+async function withStatusLine<T>(app: Application, tty: boolean, work: () => Promise<T>): Promise<T> {
+  const draw = (): void => writeStderr(`\r\x1b[2Kembedder: ${app.manager.status().embedder}`);
+  const timer = tty ? setInterval(draw, 200) : null;
   try {
     return await work();
   } finally {
     if (timer) {
       clearInterval(timer);
-      process.stderr.write('\r\x1b[2K');
+      writeStderr('\r\x1b[2K');
     }
+  }
+}
+
+function writeStderr(text: string): void {
+  process.stderr.write(text);
+}
+
+/**
+ * Warnings the log has not already put in front of the user, once each, and a plain sentence
+ * when queries run without vectors.
+ */
+function reportUnsaid(s: IndexStatus, logged: ReadonlySet<string>): void {
+  const said = [...logged];
+  const unsaid = (text: string): boolean => !said.some((m) => text.includes(m));
+  if (!semanticSearchOn(s) && s.embedder_state !== 'off' && s.chunks > 0) {
+    const fix = s.embedder_fix && s.embedder_problem && unsaid(s.embedder_problem) ? ` (${s.embedder_problem}; fix: ${s.embedder_fix})` : '';
+    process.stderr.write(`${SEMANTIC_OFF}${fix}\n`);
+    if (s.embedder_problem) said.push(s.embedder_problem);
+  }
+  for (const w of s.warnings) {
+    if (!unsaid(w)) continue;
+    process.stderr.write(`warning: ${w}\n`);
+    said.push(w);
   }
 }
 
@@ -88,19 +158,4 @@ function formatResults(results: SearchResult[]): string {
       })
       .join('\n') + '\n'
   );
-}
-
-function formatStatus(s: IndexStatus): string {
-  const lines = [
-    `state:       ${s.state}`,
-    `documents:   ${s.documents}`,
-    `chunks:      ${s.chunks}`,
-    `generation:  ${s.generation}`,
-    `embedder:    ${s.embedder}`,
-    `index dir:   ${s.index_dir}`,
-    `lock holder: ${s.lock_holder ? `pid ${s.lock_holder.pid} since ${s.lock_holder.since}` : 'none'}`,
-  ];
-  if (s.last_error) lines.push(`last error:  ${s.last_error}`);
-  for (const w of s.warnings) lines.push(`warning:     ${w}`);
-  return lines.join('\n') + '\n';
 }

@@ -4,7 +4,8 @@ import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { errorMessage, isAppError } from '../core/errors.js';
-import { createLogger, type Logger } from '../app/logger.js';
+import { chooseLogFormat, createLogger, type Logger } from '../app/logger.js';
+import type { LoggingConfig } from '../config/types.js';
 
 /** Package version, read once from package.json next to dist/. */
 export function packageVersion(): string {
@@ -29,13 +30,13 @@ export async function runCli(argv: string[]): Promise<void> {
     // defaults and reports the problem in index_status (and on stderr) is easier to diagnose.
     const fallback = args?.command === 'serve' ? serveFallbackConfig(args.flags, err) : null;
     if (fallback) {
-      const logger = createLogger(fallback.logging);
+      const { logger } = openCliLogger(fallback.logging);
       logger.error({ code: isAppError(err) ? err.code : undefined }, `${errorMessage(err)} -- serving with defaults instead`);
       try {
         const { runServe } = await import('./serve.js');
         await runServe(fallback, logger, packageVersion(), `configuration ignored: ${errorMessage(err)}`);
       } catch (serveErr) {
-        reportFatal(logger, serveErr);
+        reportFatal(logger, serveErr, fallback.logging);
         process.exitCode = 1;
       }
       return;
@@ -45,18 +46,18 @@ export async function runCli(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const logger = createLogger(config.logging);
+  const { logger, logged } = openCliLogger(config.logging);
   try {
-    await dispatch(args, config, logger);
+    await dispatch(args, config, logger, logged);
   } catch (err) {
-    reportFatal(logger, err);
+    reportFatal(logger, err, config.logging);
     // A command that cannot apply to this configuration is a usage error, like a bad flag.
     process.exitCode = isAppError(err) && (err.code === 'INVALID_ARGUMENT' || err.code === 'CONFIG_INVALID' || err.code === 'CONFIG_NOT_FOUND') ? 2 : 1;
   }
 }
 
 /** Commands are imported on use: `serve` must answer `initialize` before the heavy modules load. */
-async function dispatch(args: CliArgs, config: Config, logger: Logger): Promise<void> {
+async function dispatch(args: CliArgs, config: Config, logger: Logger, logged: ReadonlySet<string>): Promise<void> {
   if (args.command === 'serve') {
     const { runServe } = await import('./serve.js');
     return runServe(config, logger, packageVersion());
@@ -68,14 +69,24 @@ async function dispatch(args: CliArgs, config: Config, logger: Logger): Promise<
   const { runIndex, runQuery, runStatus } = await import('./commands.js');
   switch (args.command) {
     case 'index':
-      return runIndex(config, logger, args.rebuild);
+      return runIndex(config, logger, args.rebuild, logged);
     case 'query':
-      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json);
+      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json, logged);
     case 'status':
-      return runStatus(config, logger, args.json);
+      return runStatus(config, logger, args.json, indexCommandFor(args.flags, config));
     default:
       return;
   }
+}
+
+/** The `index` command for the folder `status` looked at, with the flags that chose its index. */
+function indexCommandFor(flags: CliArgs['flags'], config: Config): string {
+  const quote = (p: string): string => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+  const parts = ['mcp-markdown-ragdocs index'];
+  if (config.configFile !== null) parts.push(`--config ${quote(config.configFile)}`);
+  parts.push(`--docs ${quote(config.docs.root)}`);
+  if (flags.indexDir !== undefined) parts.push(`--index-dir ${quote(config.index.dir)}`);
+  return parts.join(' ');
 }
 
 /** Config without the file, for `serve` when the file is invalid; null if that fails too. */
@@ -88,12 +99,31 @@ function serveFallbackConfig(flags: CliArgs['flags'], err: unknown): Config | nu
   }
 }
 
-function reportFatal(logger: Logger, err: unknown): void {
+/**
+ * Human log lines on a terminal, JSON otherwise; remembers the warnings and errors it logged so a
+ * command's closing summary does not say them a second time.
+ */
+function openCliLogger(logging: LoggingConfig): { logger: Logger; logged: ReadonlySet<string> } {
+  const logged = new Set<string>();
+  const logger = createLogger(logging, {}, {
+    format: chooseLogFormat(logging, process.stderr.isTTY === true),
+    // Only what reaches the terminal counts as said: lines in a log file are not in front of the user.
+    ...(logging.file === null ? { onProblem: (msg: string) => logged.add(msg) } : {}),
+  });
+  return { logger, logged };
+}
+
+/**
+ * Said once: an expected failure as a sentence with its hint (and in the log file, if there is
+ * one); an unexpected one logged with its stack (and a sentence too when the log goes to a file).
+ */
+function reportFatal(logger: Logger, err: unknown, logging: LoggingConfig): void {
+  const toFile = logging.file !== null;
   if (isAppError(err)) {
-    logger.error({ code: err.code }, err.message);
+    if (toFile) logger.error({ code: err.code }, err.message);
     process.stderr.write(`mcp-markdown-ragdocs: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
   } else {
     logger.error({ err }, 'unexpected failure');
-    process.stderr.write(`mcp-markdown-ragdocs: unexpected failure: ${errorMessage(err)}\n`);
+    if (toFile) process.stderr.write(`mcp-markdown-ragdocs: unexpected failure: ${errorMessage(err)}\n`);
   }
 }

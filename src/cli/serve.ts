@@ -108,6 +108,7 @@ function loadingStatus(config: Config): IndexStatus {
     lock_wait_ms: 0,
     embedder_state: config.embedder.provider === 'none' ? 'off' : 'starting',
     embedder_fix: null,
+    embedder_problem: null,
     chunks_embedded: 0,
     warnings: [],
   };

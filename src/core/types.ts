@@ -173,6 +173,8 @@ export interface IndexStatus {
   embedder_state: string;
   /** What fixes an unavailable embedder (a command or a setting), else null. */
   embedder_fix: string | null;
+  /** Why semantic search is not available right now (missing model, download, failure), else null. */
+  embedder_problem: string | null;
   /** Chunks that have a vector (semantic search covers these). */
   chunks_embedded: number;
   warnings: string[];

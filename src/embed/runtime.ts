@@ -141,6 +141,21 @@ export class EmbedderRuntime {
     }
   }
 
+  /**
+   * For `status`, which loads nothing: is the model where a server would look for it? A
+   * transformers model missing from the cache makes the embedder unavailable, with the command
+   * that downloads it, as a server would say before its download (nothing is logged).
+   */
+  async inspect(): Promise<void> {
+    const c = this.opts.config;
+    if (this.phase !== 'idle' || c.provider !== 'transformers') return;
+    if ((await readInstalledModel(modelDir(c.modelCacheDir, c.model, c.revision), modelFileList(c.dtype))) !== null) return;
+    const how = c.offline ? 'and downloads are off (embedder.offline or HF_HUB_OFFLINE)' : c.autoDownload ? '(a server or `index` downloads it in the background)' : '(embedder.auto_download = false)';
+    this.phase = 'unavailable';
+    this.problem = `the embedding model ${c.model} (revision ${c.revision}) is not downloaded into ${c.modelCacheDir} ${how}`;
+    this.fix = `run \`${this.opts.pullCommand}\`; for keyword search only set embedder.provider = "none"`;
+  }
+
   /** Downloads the configured transformers model now (the `models pull` command). */
   async pull(options: { force?: boolean; onProgress?: (line: string) => void } = {}): Promise<PullResult> {
     const c = this.opts.config;

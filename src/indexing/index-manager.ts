@@ -84,7 +84,7 @@ export class IndexManager {
   private lockWaitSince: number | null = null;
   private configProblem: string | null = null;
   private idleWaiters: (() => void)[] = [];
-  readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0 };
+  readonly counters = { filesParsed: 0, filesUnchanged: 0, embeddingsComputed: 0, embeddingsReused: 0, filesChecked: 0 };
   private readonly workers: IndexWorkers | null;
   private readonly maintenance: SegmentMaintenance;
   /** Builds segments on the main thread when there are no workers (built on first use). */
@@ -200,6 +200,18 @@ export class IndexManager {
     return { filesIndexed: indexedNow, filesTotal: indexedNow + missing, loading: false };
   }
 
+  /** Distinct paths queued or being applied: the work left, for a progress bar's total. */
+  queuedFiles(): number {
+    let n = this.pending.size;
+    for (const p of this.applying) if (!this.pending.has(p)) n++;
+    return n;
+  }
+
+  /** True once a generation has been published to the index dir (by any instance). */
+  hasPersistedIndex(): boolean {
+    return this.store.generation > 0;
+  }
+
   /** For `status`: load what is persisted and report it, without indexing. */
   async openForStatus(): Promise<void> {
     await this.open();
@@ -294,6 +306,7 @@ export class IndexManager {
       lock_wait_ms: this.lockWaitSince === null ? 0 : Date.now() - this.lockWaitSince,
       embedder_state: emb.phase,
       embedder_fix: emb.fix,
+      embedder_problem: emb.problem,
       chunks_embedded: this.corpus.vectorSpace !== null && this.corpus.vectorSpace === this.opts.embedding.spaceId ? this.corpus.embeddedChunks : 0,
       warnings: warnings.slice(0, MAX_WARNINGS),
     };
@@ -522,6 +535,7 @@ export class IndexManager {
   /** Applies one prepared batch to the corpus (synchronously); true when anything changed. */
   private applyPrepared(batch: PreparedBatch, paths: readonly string[]): boolean {
     const { stats } = batch;
+    this.counters.filesChecked += paths.length;
     this.counters.filesParsed += stats.parsed;
     this.counters.filesUnchanged += stats.unchanged;
     for (const path of paths) this.fileWarnings.delete(path);

@@ -34,7 +34,9 @@ describe('command line', () => {
       assert.ok(key in s, `status lacks ${key}`);
     }
     assert.equal(s.documents, 6);
-    assert.equal(s.state, 'ready');
+    // No model in this machine's cache is guaranteed: the CLI judges that as index_status does.
+    if (s.embedder_state === 'unavailable') assert.equal(s.state, 'degraded');
+    else assert.equal(s.state, 'ready');
     assert.ok(s.generation >= 1);
     assert.equal(s.lock_holder, null);
   });

@@ -52,6 +52,7 @@ export const SAMPLE_STATUS: IndexStatus = {
   lock_wait_ms: 0,
   embedder_state: 'ready',
   embedder_fix: null,
+  embedder_problem: null,
   chunks_embedded: 9,
   warnings: ['index dir is on NFS'],
 };

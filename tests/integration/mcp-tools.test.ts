@@ -144,7 +144,8 @@ describe('MCP tools: results', () => {
       const result = await h.call('index_status');
       assert.deepEqual(result.structuredContent, SAMPLE_STATUS);
       const text = textOf(result);
-      assert.match(text, /state: ready · 3 documents, 9 chunks · generation 4/);
+      assert.match(text, /^ready: 3 documents, 9 chunks, generation 4$/m);
+      assert.match(text, /semantic search on: test:dim-8, 9 of 9 chunks embedded/);
       assert.match(text, /held by pid 4242/);
       assert.match(text, /warning: index dir is on NFS/);
     } finally {

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { IndexStatus } from '../../core/types.js';
+import { describeStatus } from '../status-text.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
 export const INDEX_STATUS = 'index_status';
@@ -31,25 +32,10 @@ export const indexStatusOutput = z.object({
   lock_wait_ms: z.number().describe('Time spent waiting for the write lock.'),
   embedder_state: z.string().describe('off (provider none), idle (not loaded by this process), starting, downloading, loading, ready or unavailable.'),
   embedder_fix: z.string().nullable().describe('What fixes an unavailable embedder (a command or setting), or null.'),
+  embedder_problem: z.string().nullable().describe('Why semantic search is not available right now (model missing, downloading, failing), or null; embedder_fix says what fixes it.'),
   chunks_embedded: count('Chunks with a vector: semantic search covers these.'),
   warnings: z.array(z.string()),
 }) satisfies z.ZodType<IndexStatus>;
-
-function formatStatus(s: IndexStatus): string {
-  const lines = [
-    `state: ${s.state} · ${s.documents} documents, ${s.chunks} chunks · generation ${s.generation} · ${s.pending_files} files pending`,
-    `embedder: ${s.embedder} [${s.embedder_state}] · ${s.chunks_embedded} of ${s.chunks} chunks embedded · computed ${s.embeddings_computed}, reused ${s.embeddings_reused}`,
-    ...(s.embedder_fix ? [`embedder fix: ${s.embedder_fix}`] : []),
-    `files parsed ${s.files_parsed}, unchanged ${s.files_unchanged}`,
-    `index dir: ${s.index_dir} (instance ${s.instance_id})`,
-    s.lock_holder === null
-      ? 'write lock: free'
-      : `write lock: held by pid ${s.lock_holder.pid} since ${s.lock_holder.since} (waited ${s.lock_wait_ms} ms)`,
-  ];
-  if (s.last_error !== null) lines.push(`last error: ${s.last_error}`);
-  for (const w of s.warnings) lines.push(`warning: ${w}`);
-  return lines.join('\n');
-}
 
 /** Registers `index_status`: progress and health of the index this server serves. */
 export function registerIndexStatus(server: McpServer, ctx: ToolContext): void {
@@ -68,7 +54,7 @@ export function registerIndexStatus(server: McpServer, ctx: ToolContext): void {
     () =>
       runTool(ctx, { name: INDEX_STATUS, activity: 'reading the index status', outputSchema: indexStatusOutput }, () => {
         const status = ctx.service.status();
-        return { text: formatStatus(status), structured: status };
+        return { text: describeStatus(status), structured: status };
       }),
   );
 }

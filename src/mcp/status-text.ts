@@ -1,0 +1,55 @@
+import type { IndexStatus } from '../core/types.js';
+
+/** The plain sentence for a search without vectors: index_status, `status` and `index` all use it. */
+export const SEMANTIC_OFF = 'semantic search is off; results come from keywords and links';
+
+/** False when queries are answered without vectors (no embedder, or none ready to embed the query). */
+export function semanticSearchOn(s: IndexStatus): boolean {
+  return s.embedder_state === 'ready' && s.chunks_embedded > 0;
+}
+
+/**
+ * The status as a few short lines, each fact once: the embedder's problem and fix are said once
+ * even though `last_error` and `warnings` repeat them in the structured form (which keeps every
+ * field for programs). Used by the `index_status` tool and the `status` command alike.
+ */
+export function describeStatus(s: IndexStatus): string {
+  const pending = s.pending_files > 0 ? `, ${s.pending_files} files pending` : '';
+  const lines = [`${s.state}: ${s.documents} documents, ${s.chunks} chunks, generation ${s.generation}${pending}`];
+  lines.push(...describeSemantic(s));
+  const said = [s.embedder_problem, s.embedder_fix].filter((x): x is string => x !== null && x !== '');
+  const alreadySaid = (text: string): boolean => said.some((x) => text.includes(x) || x.includes(text));
+  if (s.files_parsed + s.files_unchanged > 0) lines.push(`files: ${s.files_parsed} parsed, ${s.files_unchanged} unchanged since start`);
+  lines.push(`index dir: ${s.index_dir}${s.instance_id ? ` (instance ${s.instance_id})` : ''}`);
+  if (s.lock_holder !== null) {
+    const waited = s.lock_wait_ms > 0 ? ` (waited ${Math.round(s.lock_wait_ms)} ms)` : '';
+    lines.push(`write lock: held by pid ${s.lock_holder.pid} since ${s.lock_holder.since}${waited}`);
+  } else lines.push('write lock: free');
+  if (s.last_error !== null && !alreadySaid(s.last_error)) {
+    lines.push(`last error: ${s.last_error}`);
+    said.push(s.last_error);
+  }
+  for (const w of s.warnings) {
+    if (alreadySaid(w)) continue;
+    lines.push(`warning: ${w}`);
+    said.push(w);
+  }
+  return lines.join('\n');
+}
+
+/** The embedder in one line, plus why and what fixes it when semantic search is off. */
+function describeSemantic(s: IndexStatus): string[] {
+  const coverage = `${s.chunks_embedded} of ${s.chunks} chunks embedded`;
+  if (s.embedder_state === 'off') return [`${SEMANTIC_OFF} (embedder: ${s.embedder})`];
+  if (s.embedder_state === 'ready') {
+    const work = `computed ${s.embeddings_computed}, reused ${s.embeddings_reused}`;
+    if (s.chunks_embedded >= s.chunks) return [`semantic search on: ${s.embedder}, ${coverage} (${work})`];
+    return [`semantic search covers ${coverage} so far, the rest is being embedded: ${s.embedder} (${work})`];
+  }
+  // `idle`: the `status` command loads no model; the model is in the cache (inspect() said so).
+  if (s.embedder_state === 'idle' && s.embedder_problem === null) return [`embedder: ${s.embedder}, ${coverage}`];
+  const lines = [`${SEMANTIC_OFF}.`, `  embedder: ${s.embedder}, ${coverage}`];
+  if (s.embedder_problem) lines.push(`  why: ${s.embedder_problem}`);
+  if (s.embedder_fix) lines.push(`  fix: ${s.embedder_fix}`);
+  return lines;
+}
