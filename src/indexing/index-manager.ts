@@ -545,6 +545,7 @@ export class IndexManager {
     const data = batch.built ? decodeSegment(alignedBytes(batch.built.bytes), batch.built.id) : null;
     this.corpus.apply(batch, data);
     this.counters.embeddingsReused += this.corpus.takeReused();
+    this.notifyCorpusChanged();
     return true;
   }
 
@@ -559,7 +560,6 @@ export class IndexManager {
     this.state = 'indexing';
     return batch;
   }
-    this.notifyCorpusChanged();
 
   private async expandDirectories(batch: readonly string[]): Promise<string[]> {
     const out = new Set<string>();
@@ -585,6 +585,7 @@ export class IndexManager {
       this.addWarning(w);
       this.opts.logger.warn(w);
     }
+    this.notifyCorpusChanged();
   }
 
   private scheduleRetry(): void {
@@ -599,7 +600,6 @@ export class IndexManager {
   }
 
   /** One follower step: swap in a generation another instance published, between requests. */
-    this.notifyCorpusChanged();
   private async followOnce(): Promise<void> {
     try {
       const start = performance.now();
