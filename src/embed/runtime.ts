@@ -7,6 +7,7 @@ import { modelDir, modelFileList } from './model-files.js';
 import { pullModel, readInstalledModel, type PullProgress, type PullResult } from './model-store.js';
 import { describeModel, spaceIdOf, TEST_DEFAULT_DIMENSION, vectorSpaceId } from './vector-space.js';
 import { openWorkerEmbedder } from './worker-embedder.js';
+import { isTransformersRuntimeInstalled, TRANSFORMERS_MISSING_FIX, TRANSFORMERS_MISSING_PROBLEM } from './transformers-runtime.js';
 import type { WorkerInit } from './worker-protocol.js';
 
 /**
@@ -43,6 +44,8 @@ export interface EmbedderRuntimeOptions {
   recheckMs?: number;
   /** Test provider only: simulated CPU cost per text, in the worker. */
   testCostMs?: number;
+  /** Whether the optional transformers runtime is installed; default: it resolves from here. */
+  transformersInstalled?: () => boolean;
 }
 
 const DEFAULT_RETRY_MS = [15_000, 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000];
@@ -206,6 +209,11 @@ export class EmbedderRuntime {
   /** Finds the model in the cache, or downloads it when allowed. Null when it must wait for the user. */
   private async transformersInit(): Promise<WorkerInit | null> {
     const c = this.opts.config;
+    // Before any download: a model is no use without the runtime that runs it.
+    if (!(this.opts.transformersInstalled ?? isTransformersRuntimeInstalled)()) {
+      this.unavailable(TRANSFORMERS_MISSING_PROBLEM, TRANSFORMERS_MISSING_FIX);
+      return null;
+    }
     const dir = modelDir(c.modelCacheDir, c.model, c.revision);
     let installed = await readInstalledModel(dir, modelFileList(c.dtype));
     if (installed === null) {

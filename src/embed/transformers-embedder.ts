@@ -1,5 +1,6 @@
 import { AppError, errorMessage } from '../core/errors.js';
 import type { Embedder } from './embedder.js';
+import { TRANSFORMERS_MISSING_FIX, TRANSFORMERS_MISSING_PROBLEM } from './transformers-runtime.js';
 
 export interface TransformersEmbedderOptions {
   /** Folder holding config.json, the tokenizer files and onnx/<model file> (see model-files.ts). */
@@ -20,7 +21,14 @@ export interface TransformersEmbedderOptions {
  * Meant to run inside the embedding worker (embed-worker.ts), never on the main thread.
  */
 export async function loadTransformersEmbedder(opts: TransformersEmbedderOptions): Promise<Embedder> {
-  const { env, pipeline } = await import('@huggingface/transformers');
+  let transformers: typeof import('@huggingface/transformers');
+  try {
+    transformers = await import('@huggingface/transformers');
+  } catch (err) {
+    // An optional dependency (transformers-runtime.ts): absent, or onnxruntime-node half installed.
+    throw new AppError('EMBEDDER_UNAVAILABLE', `${TRANSFORMERS_MISSING_PROBLEM} (${errorMessage(err)})`, { hint: TRANSFORMERS_MISSING_FIX, cause: err });
+  }
+  const { env, pipeline } = transformers;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.useFSCache = false;
