@@ -48,6 +48,22 @@ describe('embedder runtime: the transformers provider from a local hub', () => {
     return new EmbedderRuntime({ config, logger, env: {}, pullCommand: 'mcp-markdown-ragdocs models pull --docs X', threads: 1, ...extra });
   }
 
+  test('without the optional transformers runtime it downloads nothing and says semantic search is off, with the reinstall fix', async () => {
+    const config = embedderConfig();
+    const before = hub.countFor('onnx/model_quantized.onnx');
+    const rt = runtime(config, { transformersInstalled: () => false });
+    try {
+      rt.start();
+      await waitFor('the embedder to be unavailable', () => rt.status().phase === 'unavailable' || null);
+      const st = rt.status();
+      assert.match(st.problem ?? '', /semantic search is off: @huggingface\/transformers/);
+      assert.match(st.fix ?? '', /ONNXRUNTIME_NODE_INSTALL=skip npm install -g mcp-markdown-ragdocs/);
+      assert.equal(hub.countFor('onnx/model_quantized.onnx'), before, 'no model download without a runtime to run it');
+    } finally {
+      await rt.close();
+    }
+  });
+
   test('downloads the model in the background, loads it in the worker and embeds by meaning', async () => {
     const config = embedderConfig();
     const before = hub.countFor('onnx/model_quantized.onnx');
