@@ -152,6 +152,13 @@ export class EmbedderRuntime {
   async inspect(): Promise<void> {
     const c = this.opts.config;
     if (this.phase !== 'idle' || c.provider !== 'transformers') return;
+    // The same order as transformersInit: a model is no use without the runtime that runs it.
+    if (!(this.opts.transformersInstalled ?? isTransformersRuntimeInstalled)()) {
+      this.phase = 'unavailable';
+      this.problem = TRANSFORMERS_MISSING_PROBLEM;
+      this.fix = TRANSFORMERS_MISSING_FIX;
+      return;
+    }
     if ((await readInstalledModel(modelDir(c.modelCacheDir, c.model, c.revision), modelFileList(c.dtype))) !== null) return;
     const how = c.offline ? 'and downloads are off (embedder.offline or HF_HUB_OFFLINE)' : c.autoDownload ? '(a server or `index` downloads it in the background)' : '(embedder.auto_download = false)';
     this.phase = 'unavailable';

@@ -64,6 +64,19 @@ describe('embedder runtime: the transformers provider from a local hub', () => {
     }
   });
 
+  test('status without starting (the CLI status command) names the missing runtime, not a missing model', async () => {
+    const rt = runtime(embedderConfig(), { transformersInstalled: () => false });
+    try {
+      await rt.inspect();
+      const st = rt.status();
+      assert.equal(st.phase, 'unavailable');
+      assert.match(st.problem ?? '', /semantic search is off: @huggingface\/transformers/);
+      assert.match(st.fix ?? '', /ONNXRUNTIME_NODE_INSTALL=skip/);
+    } finally {
+      await rt.close();
+    }
+  });
+
   test('downloads the model in the background, loads it in the worker and embeds by meaning', async () => {
     const config = embedderConfig();
     const before = hub.countFor('onnx/model_quantized.onnx');
