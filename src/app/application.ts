@@ -30,6 +30,8 @@ export interface ApplicationOptions {
   /** Injected index workers (tests). */
   indexWorkers?: IndexWorkers;
   instanceId?: string;
+  /** One-shot commands: stop retrying after this many failed write cycles (see IndexManagerOptions). */
+  giveUpAfterFailures?: number;
   /** A configuration problem the app was started despite; reported by index_status. */
   configProblem?: string;
 }
@@ -69,6 +71,7 @@ export function createApplication(opts: ApplicationOptions): Application {
     rebuild: opts.rebuild ?? false,
     keywordOnMainThread: opts.keywordOnMainThread ?? false,
     ...(opts.indexWorkers ? { indexWorkers: opts.indexWorkers } : {}),
+    ...(opts.giveUpAfterFailures !== undefined ? { giveUpAfterFailures: opts.giveUpAfterFailures } : {}),
   });
   if (opts.configProblem) manager.reportConfigProblem(opts.configProblem);
   const service = createDocsService({ config: opts.config, manager, embedding });

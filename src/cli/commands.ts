@@ -4,6 +4,7 @@ import type { Config } from '../config/types.js';
 import type { IndexStatus, SearchResult } from '../core/types.js';
 import { AppError } from '../core/errors.js';
 import { describeStatus, SEMANTIC_OFF, semanticSearchOn } from '../mcp/status-text.js';
+import { persistFix } from '../indexing/persist-health.js';
 import { startProgressBar, type ProgressBar } from './progress.js';
 
 /** Long enough for a large first build; the command exits non-zero if indexing never settles. */
@@ -13,18 +14,27 @@ const INDEX_DEADLINE_MS = 6 * 60 * 60 * 1000;
  * later in this process, so no "retrying in 15 s" is announced for a retry that never comes.
  */
 const NO_BACKGROUND_RETRY: readonly number[] = [];
+/**
+ * Failed write cycles before a one-shot command gives up (back-off 200 ms doubling: about 3 s in
+ * all). A full or read-only disk does not heal in that time; a server keeps retrying instead.
+ */
+const ONE_SHOT_ATTEMPTS = 5;
 
 /** `index`: bring the persisted index up to date with the folder, then exit. */
-export async function runIndex(config: Config, logger: Logger, rebuild: boolean, logged: ReadonlySet<string> = new Set()): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, rebuild, embedderRetryMs: NO_BACKGROUND_RETRY });
+export async function runIndex(config: Config, logger: Logger, rebuild: boolean, logged: ReadonlySet<string> = new Set(), indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
+  const app = createApplication({ config, logger, watch: false, rebuild, embedderRetryMs: NO_BACKGROUND_RETRY, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
   const tty = process.stderr.isTTY === true;
   try {
     // Loads the persisted index and scans the whole folder: the bar's total is known before it starts.
     await app.start();
+    // Indexing into memory only would end in "indexed N documents" with nothing saved.
+    throwIfNotSaved(app, config, indexCommand);
     await settle(app, tty ? filesBar(app) : null);
+    throwIfNotSaved(app, config, indexCommand);
     // The model (found, downloaded or failing) decides whether vectors can be computed now.
     await withStatusLine(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
     await settle(app, tty ? chunksBar(app) : null);
+    throwIfNotSaved(app, config, indexCommand);
     const s = app.manager.status();
     const vectors = s.embedder_state === 'off' ? '' : `, ${s.chunks_embedded} embedded`;
     process.stderr.write(
@@ -40,8 +50,8 @@ export async function runIndex(config: Config, logger: Logger, rebuild: boolean,
 }
 
 /** `query`: refresh the persisted index, run one hybrid query, print the results. */
-export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set()): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY });
+export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set(), indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
+  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
   try {
     await app.start();
     await settle(app, null);
@@ -51,6 +61,8 @@ export async function runQuery(config: Config, logger: Logger, text: string, top
     const { results } = await app.service.query({ query: text, topN: top });
     process.stdout.write(json ? JSON.stringify({ results }, null, 2) + '\n' : formatResults(results));
     if (!json) reportUnsaid(app.manager.status(), logged);
+    // The answer came from memory and is complete; the refresh of the index on disk is not.
+    throwIfNotSaved(app, config, indexCommand);
   } finally {
     await app.stop();
   }
@@ -64,7 +76,7 @@ export async function runQuery(config: Config, logger: Logger, text: string, top
 export async function runStatus(config: Config, logger: Logger, json: boolean, indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
   const app = createApplication({ config, logger, watch: false });
   try {
-    await app.manager.openForStatus();
+    await app.manager.openForStatus(indexCommand);
     await app.embedding.inspect();
     const s = app.manager.status();
     const indexed = app.manager.hasPersistedIndex();
@@ -80,6 +92,28 @@ export async function runStatus(config: Config, logger: Logger, json: boolean, i
   } finally {
     await app.stop();
   }
+}
+
+/**
+ * Throws (exit 1) when the index cannot be saved: what failed, how many files the index on disk
+ * lacks (it keeps its last complete generation) and what fixes it.
+ */
+function throwIfNotSaved(app: Application, config: Config, indexCommand: string): void {
+  const dir = config.index.dir;
+  const memoryOnly = app.manager.memoryOnlyReason();
+  const failure = app.manager.persistProblem();
+  if (memoryOnly === null && (failure === null || !failure.gaveUp)) return;
+  const s = app.manager.status();
+  const files = failure?.files ?? s.documents + s.pending_files;
+  const kept = memoryOnly !== null ? 'the index on disk is left as it was' : s.generation > 0 ? `the index on disk stays at generation ${s.generation}` : 'nothing was saved';
+  const what = failure !== null ? `${failure.message} (${failure.attempts} attempts)` : memoryOnly;
+  throw new AppError('INDEX_UNWRITABLE', `the index cannot be saved: ${what}; ${files} files were not indexed, ${kept}`, {
+    hint: persistFix(failure?.errno ?? errnoIn(memoryOnly ?? ''), dir, `then run \`${indexCommand}\``),
+  });
+}
+
+function errnoIn(text: string): string | null {
+  return /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM)\b/.exec(text)?.[1] ?? null;
 }
 
 /** Waits until nothing is pending; `bar` (TTY only) shows it and ends at 100 %. */

@@ -69,9 +69,9 @@ async function dispatch(args: CliArgs, config: Config, logger: Logger, logged: R
   const { runIndex, runQuery, runStatus } = await import('./commands.js');
   switch (args.command) {
     case 'index':
-      return runIndex(config, logger, args.rebuild, logged);
+      return runIndex(config, logger, args.rebuild, logged, indexCommandFor(args.flags, config));
     case 'query':
-      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json, logged);
+      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json, logged, indexCommandFor(args.flags, config));
     case 'status':
       return runStatus(config, logger, args.json, indexCommandFor(args.flags, config));
     default:

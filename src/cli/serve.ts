@@ -110,6 +110,8 @@ function loadingStatus(config: Config): IndexStatus {
     embedder_fix: null,
     embedder_problem: null,
     chunks_embedded: 0,
+    index_problem: null,
+    index_fix: null,
     warnings: [],
   };
 }

@@ -177,5 +177,12 @@ export interface IndexStatus {
   embedder_problem: string | null;
   /** Chunks that have a vector (semantic search covers these). */
   chunks_embedded: number;
+  /**
+   * Why the index on disk does not hold every file of the folder (it cannot be saved, or a
+   * persisted generation lacks files present on disk), else null. pending_files counts them.
+   */
+  index_problem: string | null;
+  /** What fixes index_problem (a command, or freeing space), else null. */
+  index_fix: string | null;
   warnings: string[];
 }

@@ -17,6 +17,7 @@ import { createPathFilter, type PathFilter } from './path-filter.js';
 import { scanDocuments } from './scan.js';
 import { IndexStore, type StoreLoadResult } from './index-store.js';
 import { fillMissingVectors } from './vector-fill.js';
+import { isPersistError, persistErrno, persistFix, type PersistFailure } from './persist-health.js';
 
 export interface IndexManagerOptions {
   config: Config;
@@ -32,6 +33,12 @@ export interface IndexManagerOptions {
   keywordOnMainThread?: boolean;
   /** Injected index workers (tests); default: a pool of up to two worker threads. */
   indexWorkers?: IndexWorkers;
+  /**
+   * One-shot commands: after this many consecutive failed write cycles (lock timeouts aside),
+   * stop retrying and go idle, so the command can report what failed and exit. Default: retry
+   * for as long as the process runs (a server: the disk may get space back).
+   */
+  giveUpAfterFailures?: number;
 }
 
 /** How far the current indexing run is: files the index holds, of those it will hold. */
@@ -100,6 +107,13 @@ export class IndexManager {
   private loadedEmpty = false;
   private loadedWaiters: (() => void)[] = [];
   private corpusListeners = new Set<() => void>();
+  /** The index cannot be saved (disk full, read-only…): set by a failed publish, cleared by a good one. */
+  private persistFailure: PersistFailure | null = null;
+  private failedCycles = 0;
+  /** Retrying was given up (giveUpAfterFailures): the queue stays as it is. */
+  private gaveUp = false;
+  /** `status` only: the persisted generation lacks files present on disk. */
+  private folderGap: { files: number; problem: string; fix: string } | null = null;
 
   constructor(private readonly opts: IndexManagerOptions) {
     const { config } = opts;
@@ -213,11 +227,41 @@ export class IndexManager {
   }
 
   /** For `status`: load what is persisted and report it, without indexing. */
-  async openForStatus(): Promise<void> {
+  async openForStatus(indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
     await this.open();
     this.follower.stop();
     this.state = this.store.degradedReason ? 'degraded' : 'ready';
     this.store.lockHolder = await this.store.currentLockHolder();
+    if (this.store.generation > 0) await this.compareWithFolder(indexCommand);
+  }
+
+  /**
+   * `status`: counts the files the persisted generation lacks or holds stale (by size and mtime,
+   * as the start-up reconcile does), so a generation a failed or killed run left behind is never
+   * reported as complete.
+   */
+  private async compareWithFolder(indexCommand: string): Promise<void> {
+    const { files } = await scanDocuments(this.opts.config.docs.root, this.filter);
+    const seen = new Set<string>();
+    let missing = 0;
+    let stale = 0;
+    for (const f of files) {
+      seen.add(f.path);
+      const known = this.corpus.file(f.path);
+      if (known === undefined) missing++;
+      else if (known.size !== f.size || known.mtimeMs !== f.mtimeMs) stale++;
+    }
+    let gone = 0;
+    for (const path of this.corpus.knownPaths()) if (!seen.has(path)) gone++;
+    const total = missing + stale + gone;
+    if (total === 0) return;
+    const parts = [missing > 0 ? `${missing} not indexed` : '', stale > 0 ? `${stale} changed since` : '', gone > 0 ? `${gone} deleted from the folder` : ''].filter(Boolean);
+    const holder = this.store.lockHolder;
+    const where = `the index on disk (generation ${this.store.generation}) lacks ${total} files of ${this.opts.config.docs.root} as they are now (${parts.join(', ')})`;
+    this.folderGap = holder
+      ? { files: total, problem: `${where}; pid ${holder.pid} is indexing them now`, fix: `wait for it, or run \`${indexCommand}\`` }
+      : { files: total, problem: where, fix: `run \`${indexCommand}\`` };
+    if (this.state === 'ready') this.state = holder ? 'indexing' : 'degraded';
   }
 
   /**
@@ -277,6 +321,17 @@ export class IndexManager {
     return this.lastError;
   }
 
+  /** Why the index cannot be saved now (null when the last publish succeeded), with the count of files it lacks. */
+  persistProblem(): (PersistFailure & { files: number; gaveUp: boolean }) | null {
+    if (this.persistFailure === null) return null;
+    return { ...this.persistFailure, files: this.queuedFiles(), gaveUp: this.gaveUp };
+  }
+
+  /** Why nothing is persisted at all (the index dir could not be opened for writing), else null. */
+  memoryOnlyReason(): string | null {
+    return this.store.persistent ? null : this.store.degradedReason;
+  }
+
   /** Records that the server runs with defaults because the config file was invalid. */
   reportConfigProblem(message: string): void {
     this.configProblem = message;
@@ -293,7 +348,7 @@ export class IndexManager {
       documents: this.corpus.documentCount,
       chunks: this.corpus.chunkCount,
       generation: this.store.generation,
-      pending_files: this.pending.size + this.inFlight,
+      pending_files: this.folderGap?.files ?? this.pending.size + this.inFlight,
       embedder: emb.summary,
       index_dir: this.opts.config.index.dir,
       instance_id: this.opts.instanceId,
@@ -308,12 +363,29 @@ export class IndexManager {
       embedder_fix: emb.fix,
       embedder_problem: emb.problem,
       chunks_embedded: this.corpus.vectorSpace !== null && this.corpus.vectorSpace === this.opts.embedding.spaceId ? this.corpus.embeddedChunks : 0,
+      ...this.indexProblem(),
       warnings: warnings.slice(0, MAX_WARNINGS),
     };
   }
 
+  /** What the index on disk lacks and why, for status(). */
+  private indexProblem(): { index_problem: string | null; index_fix: string | null } {
+    const f = this.persistFailure;
+    if (f !== null) {
+      const dir = this.opts.config.index.dir;
+      const files = this.queuedFiles();
+      const lacking = files > 0 ? `; ${files} files are answered from memory but missing from the index on disk (generation ${this.store.generation})` : `; the index on disk (generation ${this.store.generation}) is behind what is answered from memory`;
+      const next = this.gaveUp ? 'gave up retrying' : `retrying with back-off (${f.attempts} attempts since ${f.since})`;
+      return { index_problem: `the index cannot be saved: ${f.message}${lacking}; ${next}`, index_fix: persistFix(f.errno, dir, this.gaveUp ? 'then run `mcp-markdown-ragdocs index`' : 'the server saves the index by itself once it can') };
+    }
+    if (this.folderGap !== null) return { index_problem: this.folderGap.problem, index_fix: this.folderGap.fix };
+    return { index_problem: null, index_fix: null };
+  }
+
   /** Vectors still being computed: indexing; computing them keeps failing: degraded (see last_error). */
   private publicState(embedderDegraded: boolean): IndexState {
+    // Answers may be complete (from memory) but nothing new survives a restart: say so.
+    if (this.persistFailure !== null && this.state !== 'loading') return 'degraded';
     const filesDone = this.pending.size + this.inFlight === 0;
     if (this.state === 'indexing' && filesDone && this.lastError !== null && this.vectorsDue()) return 'degraded';
     if (this.state !== 'ready') return this.state;
@@ -335,7 +407,7 @@ export class IndexManager {
   }
 
   private kick(): void {
-    if (this.draining || this.retryTimer || this.closed) return;
+    if (this.draining || this.retryTimer || this.closed || this.gaveUp) return;
     this.draining = this.drain().finally(() => {
       this.draining = null;
       if (this.isIdle()) this.markIdle();
@@ -406,8 +478,8 @@ export class IndexManager {
     try {
       lock = await this.store.lockForWriting();
     } catch (err) {
-      if (!(isAppError(err) && err.code === 'LOCK_TIMEOUT')) this.recordError('cannot take the index lock', err);
-      this.scheduleRetry();
+      if (!(isAppError(err) && err.code === 'LOCK_TIMEOUT')) this.cycleFailed('cannot take the index lock', err);
+      else this.scheduleRetry();
       return false;
     }
     try {
@@ -415,12 +487,12 @@ export class IndexManager {
       if (newer) this.absorbLoad(newer);
       const ok = await this.embedMissing();
       if (this.corpus.dirty.vectors || this.store.publishOwed) await this.store.publish(this.corpus);
+      this.cycleSucceeded();
       if (!ok) this.scheduleRetry();
       else if (this.lastError !== null && this.store.persistent) this.lastError = null;
       return ok;
     } catch (err) {
-      this.recordError('publishing vectors failed; will retry', err);
-      this.scheduleRetry();
+      this.cycleFailed('publishing vectors failed', err);
       return false;
     } finally {
       await lock?.release();
@@ -439,8 +511,7 @@ export class IndexManager {
         this.scheduleRetry();
         return false;
       }
-      this.recordError('cannot take the index lock', err);
-      this.scheduleRetry();
+      this.cycleFailed('cannot take the index lock', err);
       return false;
     }
     this.lockWaitSince = null;
@@ -490,13 +561,13 @@ export class IndexManager {
         return false;
       }
       this.retryDelay = RETRY_MIN_MS;
+      this.cycleSucceeded();
       if (this.lastError !== null && this.store.persistent) this.lastError = null;
       return true;
     } catch (err) {
       // Nothing is lost: the batch goes back to the queue and is re-checked by hash next time.
       for (const p of this.applying) this.pending.add(p);
-      this.recordError('indexing failed; will retry', err);
-      this.scheduleRetry();
+      this.cycleFailed('indexing failed', err);
       return false;
     } finally {
       this.inFlight = 0;
@@ -588,6 +659,31 @@ export class IndexManager {
     this.notifyCorpusChanged();
   }
 
+  /** A write cycle that got through (published, or had nothing to publish): the failure streak ends. */
+  private cycleSucceeded(): void {
+    this.failedCycles = 0;
+    if (this.store.publishOwed) return;
+    if (this.persistFailure !== null) this.opts.logger.info({ generation: this.store.generation }, 'the index is saved again');
+    this.persistFailure = null;
+  }
+
+  /** A write cycle failed: retried with back-off, or (one-shot commands, after giveUpAfterFailures) given up. */
+  private cycleFailed(what: string, err: unknown): void {
+    this.failedCycles++;
+    if (isPersistError(err)) {
+      const since = this.persistFailure?.since ?? new Date().toISOString();
+      this.persistFailure = { errno: persistErrno(err), message: errorMessage(err), attempts: this.failedCycles, since };
+    }
+    const limit = this.opts.giveUpAfterFailures;
+    if (limit !== undefined && this.failedCycles >= limit) {
+      this.recordError(`${what}; gave up after ${this.failedCycles} attempts`, err);
+      this.gaveUp = true;
+      return;
+    }
+    this.recordError(`${what}; will retry`, err);
+    this.scheduleRetry();
+  }
+
   private scheduleRetry(): void {
     if (this.closed || this.retryTimer) return;
     const delay = Math.min(RETRY_MAX_MS, this.retryDelay) * (0.75 + Math.random() * 0.5);
@@ -616,7 +712,7 @@ export class IndexManager {
   }
 
   private isIdle(): boolean {
-    return this.pending.size === 0 && this.inFlight === 0 && this.draining === null && this.retryTimer === null && this.state !== 'loading';
+    return (this.pending.size === 0 || this.gaveUp) && this.inFlight === 0 && this.draining === null && this.retryTimer === null && this.state !== 'loading';
   }
 
   private markIdle(): void {

@@ -17,7 +17,11 @@ export function describeStatus(s: IndexStatus): string {
   const pending = s.pending_files > 0 ? `, ${s.pending_files} files pending` : '';
   const lines = [`${s.state}: ${s.documents} documents, ${s.chunks} chunks, generation ${s.generation}${pending}`];
   lines.push(...describeSemantic(s));
-  const said = [s.embedder_problem, s.embedder_fix].filter((x): x is string => x !== null && x !== '');
+  if (s.index_problem !== null) {
+    lines.push(`index incomplete: ${s.index_problem}`);
+    if (s.index_fix !== null) lines.push(`  fix: ${s.index_fix}`);
+  }
+  const said = [s.embedder_problem, s.embedder_fix, s.index_problem].filter((x): x is string => x !== null && x !== '');
   const alreadySaid = (text: string): boolean => said.some((x) => text.includes(x) || x.includes(text));
   if (s.files_parsed + s.files_unchanged > 0) lines.push(`files: ${s.files_parsed} parsed, ${s.files_unchanged} unchanged since start`);
   lines.push(`index dir: ${s.index_dir}${s.instance_id ? ` (instance ${s.instance_id})` : ''}`);
@@ -25,7 +29,9 @@ export function describeStatus(s: IndexStatus): string {
     const waited = s.lock_wait_ms > 0 ? ` (waited ${Math.round(s.lock_wait_ms)} ms)` : '';
     lines.push(`write lock: held by pid ${s.lock_holder.pid} since ${s.lock_holder.since}${waited}`);
   } else lines.push('write lock: free');
-  if (s.last_error !== null && !alreadySaid(s.last_error)) {
+  // "indexing failed; will retry: <cause>": the cause may be said already (index_problem quotes it).
+  const cause = s.last_error?.slice(s.last_error.indexOf(': ') + 2) ?? '';
+  if (s.last_error !== null && !alreadySaid(s.last_error) && !(cause !== '' && said.some((x) => x.includes(cause)))) {
     lines.push(`last error: ${s.last_error}`);
     said.push(s.last_error);
   }

@@ -54,6 +54,8 @@ export const SAMPLE_STATUS: IndexStatus = {
   embedder_fix: null,
   embedder_problem: null,
   chunks_embedded: 9,
+  index_problem: null,
+  index_fix: null,
   warnings: ['index dir is on NFS'],
 };
 

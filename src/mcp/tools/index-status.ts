@@ -34,6 +34,11 @@ export const indexStatusOutput = z.object({
   embedder_fix: z.string().nullable().describe('What fixes an unavailable embedder (a command or setting), or null.'),
   embedder_problem: z.string().nullable().describe('Why semantic search is not available right now (model missing, downloading, failing), or null; embedder_fix says what fixes it.'),
   chunks_embedded: count('Chunks with a vector: semantic search covers these.'),
+  index_problem: z
+    .string()
+    .nullable()
+    .describe('Why the index on disk lacks files of the folder (it cannot be saved: disk full, read-only; or a persisted generation is incomplete), or null; pending_files counts them and index_fix says what fixes it.'),
+  index_fix: z.string().nullable().describe('What fixes index_problem (free space, a writable --index-dir, a command to run), or null.'),
   warnings: z.array(z.string()),
 }) satisfies z.ZodType<IndexStatus>;
 
