@@ -5,7 +5,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { EmbedderRuntime } from '../embed/runtime.js';
 import { IndexManager } from '../indexing/index-manager.js';
 import type { IndexWorkers } from '../indexing/index-workers.js';
-import { watchDocuments, type DocWatcher } from '../indexing/watcher.js';
+import { watchDocuments, type DocWatcher, type PollingFallback } from '../indexing/watcher.js';
 import { createDocsService } from './docs-service.js';
 import type { DocsService } from '../mcp/service.js';
 import type { Logger } from './logger.js';
@@ -23,6 +23,8 @@ export interface ApplicationOptions {
   env?: Record<string, string | undefined>;
   /** Delays between background attempts to get the embedder ready (tests shorten them). */
   embedderRetryMs?: readonly number[];
+  /** One-shot commands that exit after answering: never start a model download. */
+  embedderNoDownload?: boolean;
   /** Provider `test` only: simulated model cost per text in the worker (benchmarks). */
   testEmbedCostMs?: number;
   /** Read, parse and build segments on the main thread instead of index workers (benchmarks). */
@@ -61,6 +63,7 @@ export function createApplication(opts: ApplicationOptions): Application {
     pullCommand: pullCommandFor(opts.config),
     ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}),
     ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
+    ...(opts.embedderNoDownload ? { noDownload: true } : {}),
     ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
   });
   const manager = new IndexManager({
@@ -103,6 +106,13 @@ export function createApplication(opts: ApplicationOptions): Application {
         debounceMs: opts.config.index.debounceMs,
         onPathsChanged: (paths) => manager.enqueue(paths),
         onError: (err) => logger.warn({ err: errorMessage(err) }, 'file watcher error'),
+        onPollingFallback: (info) => {
+          logger.warn({ err: info.message, code: info.code, poll_interval_ms: info.pollIntervalMs }, pollingFallbackWarning(info, opts.config.docs.root));
+          // Changes made while the native watcher was failing were missed: look once more.
+          void info.ready.then(() => (stopping === null ? manager.reconcile({ recheck: true }) : undefined)).catch((err: unknown) => {
+            logger.warn({ err: errorMessage(err) }, 'rescan after switching to polling failed');
+          });
+        },
       });
       await watcher.ready;
       await manager.reconcile({ recheck: true });
@@ -116,6 +126,20 @@ export function createApplication(opts: ApplicationOptions): Application {
       return stopping;
     },
   };
+}
+
+/** The one warning a server logs when its watcher runs out of native watch handles. */
+export function pollingFallbackWarning(info: Pick<PollingFallback, 'code' | 'pollIntervalMs'>, root: string): string {
+  const seconds = `${info.pollIntervalMs / 1000} s`;
+  const why =
+    info.code === 'ENOSPC'
+      ? `the inotify watch limit (fs.inotify.max_user_watches) is reached`
+      : `no more inotify instances or file descriptors are available (EMFILE: fs.inotify.max_user_instances or ulimit -n)`;
+  const fix =
+    info.code === 'ENOSPC'
+      ? 'raise it with `sudo sysctl fs.inotify.max_user_watches=524288` (persist it in /etc/sysctl.d/) and restart the server'
+      : 'raise `sudo sysctl fs.inotify.max_user_instances=1024` or `ulimit -n` and restart the server';
+  return `file watcher: ${why}; watching ${root} by polling every ${seconds} instead (changes show up later and cost more CPU); ${fix}`;
 }
 
 /** The `models pull` command for this configuration, as status messages quote it. */

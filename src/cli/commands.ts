@@ -51,11 +51,11 @@ export async function runIndex(config: Config, logger: Logger, rebuild: boolean,
 
 /** `query`: refresh the persisted index, run one hybrid query, print the results. */
 export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set(), indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
+  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY, embedderNoDownload: true, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
   try {
     await app.start();
     await settle(app, null);
-    // Wait for a model that is in the cache to load, but never for a download.
+    // Wait for a model that is in the cache to load; a missing one is not downloaded.
     await app.embedding.whenSettled(120_000, { orDownloading: true });
     await settle(app, null);
     const { results } = await app.service.query({ query: text, topN: top });

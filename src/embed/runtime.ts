@@ -46,6 +46,8 @@ export interface EmbedderRuntimeOptions {
   testCostMs?: number;
   /** Whether the optional transformers runtime is installed; default: it resolves from here. */
   transformersInstalled?: () => boolean;
+  /** A one-shot command that answers and exits (`query`): use a model in the cache, never start a download. */
+  noDownload?: boolean;
 }
 
 const DEFAULT_RETRY_MS = [15_000, 60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000];
@@ -235,6 +237,14 @@ export class EmbedderRuntime {
       if (!c.autoDownload) {
         this.unavailable(`the embedding model ${c.model} (revision ${c.revision}) is not downloaded yet (embedder.auto_download = false)`, `run \`${this.opts.pullCommand}\``);
         this.recheckLater();
+        return null;
+      }
+      if (this.opts.noDownload === true) {
+        // It would exit before a download finished: say so instead of starting one.
+        this.unavailable(
+          `the embedding model ${c.model} (revision ${c.revision}) is not downloaded yet; a one-shot query does not download it (a server or \`index\` does)`,
+          `run \`${this.opts.pullCommand}\``,
+        );
         return null;
       }
       this.setPhase('downloading');

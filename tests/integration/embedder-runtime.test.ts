@@ -64,6 +64,21 @@ describe('embedder runtime: the transformers provider from a local hub', () => {
     }
   });
 
+  test('a one-shot query (noDownload) uses no model it would have to download, and says so', async () => {
+    const config = embedderConfig();
+    const before = hub.countFor('onnx/model_quantized.onnx');
+    const rt = runtime(config, { noDownload: true });
+    try {
+      rt.start();
+      await waitFor('the embedder to be unavailable', () => rt.status().phase === 'unavailable' || null);
+      assert.match(rt.status().problem ?? '', /not downloaded yet; a one-shot query does not download it/);
+      assert.match(rt.status().fix ?? '', /models pull/);
+      assert.equal(hub.countFor('onnx/model_quantized.onnx'), before, 'nothing downloaded');
+    } finally {
+      await rt.close();
+    }
+  });
+
   test('status without starting (the CLI status command) names the missing runtime, not a missing model', async () => {
     const rt = runtime(embedderConfig(), { transformersInstalled: () => false });
     try {
