@@ -16,6 +16,35 @@ export interface WatchOptions {
   /** Called once per path after it has been quiet for `debounceMs`; the receiver stats the file. */
   onPathsChanged(paths: string[]): void;
   onError(err: unknown): void;
+  /**
+   * Called once if the system runs out of native watch handles (inotify watches: `ENOSPC`;
+   * inotify instances or descriptors: `EMFILE`) and the watcher switches to polling. `ready`
+   * resolves when the polling watcher is live: changes made meanwhile were missed, so the
+   * receiver rescans then.
+   */
+  onPollingFallback?(info: PollingFallback): void;
+  /** Stat interval once polling; default `DEFAULT_POLL_INTERVAL_MS`. */
+  pollIntervalMs?: number;
+}
+
+export interface PollingFallback {
+  code: 'ENOSPC' | 'EMFILE';
+  /** The error chokidar reported, as the system worded it. */
+  message: string;
+  pollIntervalMs: number;
+  ready: Promise<void>;
+}
+
+/**
+ * One stat per watched file and folder per interval: 1 s keeps an edit visible within about a
+ * second and a half (with the debounce) while a 10,000-file folder costs a few percent of a core.
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+/** Errors that mean "no more native watch handles", not a problem with one path. */
+function outOfWatchHandles(err: unknown): 'ENOSPC' | 'EMFILE' | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EMFILE' ? code : null;
 }
 
 /**
@@ -23,6 +52,10 @@ export interface WatchOptions {
  * Events are only hints: the index manager re-reads each path and compares content hashes,
  * so an editor's atomic save (write temp, rename over) or a rename (unlink + add) needs no
  * special casing here. A per-file debounce coalesces bursts of writes to one re-index.
+ *
+ * When the native watcher runs out of handles (a large folder over `fs.inotify.max_user_watches`)
+ * it would silently miss changes in every folder it could not watch, so it is replaced, once,
+ * by a polling watcher over the whole root, and `onPollingFallback` tells the receiver why.
  */
 export function watchDocuments(opts: WatchOptions): DocWatcher {
   const timers = new Map<string, NodeJS.Timeout>();
@@ -43,34 +76,59 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
     );
   };
 
-  const watcher: FSWatcher = watch(opts.rootReal, {
-    ignoreInitial: true,
-    followSymlinks: false,
-    persistent: true,
-    // Directory symlinks are not followed (no loops); the ignore function prunes excluded
-    // folders before chokidar descends into them, which keeps watch handles down.
-    ignored: (abs, stats) => {
+  const pollIntervalMs = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const start = (usePolling: boolean): FSWatcher => {
+    const w = watch(opts.rootReal, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      persistent: true,
+      usePolling,
+      interval: pollIntervalMs,
+      binaryInterval: pollIntervalMs,
+      // Directory symlinks are not followed (no loops); the ignore function prunes excluded
+      // folders before chokidar descends into them, which keeps watch handles down.
+      ignored: (abs, stats) => {
+        const docPath = toDoc(abs);
+        if (docPath === '' || docPath.startsWith('..')) return false;
+        if (stats?.isDirectory()) return opts.filter.excludesDir(docPath);
+        if (stats?.isFile() || stats?.isSymbolicLink()) return !opts.filter.includesFile(docPath);
+        return false;
+      },
+    });
+    w.on('all', (event, abs) => {
       const docPath = toDoc(abs);
-      if (docPath === '' || docPath.startsWith('..')) return false;
-      if (stats?.isDirectory()) return opts.filter.excludesDir(docPath);
-      if (stats?.isFile() || stats?.isSymbolicLink()) return !opts.filter.includesFile(docPath);
-      return false;
-    },
-  });
+      if (event === 'addDir' || event === 'unlinkDir') {
+        // A directory appearing or vanishing (e.g. renamed) changes every file under it;
+        // the receiver expands a directory path to the indexed files below it.
+        if (!opts.filter.excludesDir(docPath)) schedule(docPath + '/');
+        return;
+      }
+      if (opts.filter.includesFile(docPath)) schedule(docPath);
+    });
+    w.on('error', (err) => {
+      const code = outOfWatchHandles(err);
+      if (code === null || usePolling) {
+        opts.onError(err);
+        return;
+      }
+      // One error per folder that could not be watched may follow: switch once, on the first.
+      if (polling || closed) return;
+      polling = true;
+      watcher = start(true);
+      const pollingReady = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+      // A native watcher closed mid-walk may never say ready: `ready` follows the poller then.
+      void pollingReady.then(resolveReady);
+      void w.close().catch(() => undefined);
+      opts.onPollingFallback?.({ code, message: errorText(err), pollIntervalMs, ready: pollingReady });
+    });
+    return w;
+  };
 
-  watcher.on('all', (event, abs) => {
-    const docPath = toDoc(abs);
-    if (event === 'addDir' || event === 'unlinkDir') {
-      // A directory appearing or vanishing (e.g. renamed) changes every file under it;
-      // the receiver expands a directory path to the indexed files below it.
-      if (!opts.filter.excludesDir(docPath)) schedule(docPath + '/');
-      return;
-    }
-    if (opts.filter.includesFile(docPath)) schedule(docPath);
-  });
-  watcher.on('error', (err) => opts.onError(err));
-
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  let polling = false;
+  let resolveReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  let watcher: FSWatcher = start(false);
+  watcher.once('ready', () => resolveReady());
 
   return {
     ready,
@@ -82,4 +140,8 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
       await watcher.close();
     },
   };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

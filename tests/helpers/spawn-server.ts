@@ -71,10 +71,17 @@ export interface SpawnOptions {
   connect?: boolean;
   /** Launcher to spawn; default this checkout's `bin/` (benchmarks pass another checkout's). */
   bin?: string;
+  /**
+   * A command the server runs under, given node and its arguments after it: e.g.
+   * `['sh', '-c', 'ulimit -n 64; exec "$0" "$@"']` or an `unshare` with its own limits.
+   */
+  launcher?: string[];
 }
 
 export async function spawnServer(opts: SpawnOptions): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [opts.bin ?? BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])], {
+  const argv = [process.execPath, opts.bin ?? BIN(), '--docs', opts.docs, ...(opts.indexDir ? ['--index-dir', opts.indexDir] : []), ...(opts.args ?? [])];
+  const [command, ...rest] = [...(opts.launcher ?? []), ...argv] as [string, ...string[]];
+  const child = spawn(command, rest, {
     stdio: ['pipe', 'pipe', 'pipe'],
     // Provider none unless a test asks for another: the default would try to download a model.
     env: { ...process.env, RAGDOCS_LOG_LEVEL: 'info', RAGDOCS_EMBEDDER: 'none', ...opts.env },
