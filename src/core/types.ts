@@ -150,6 +150,25 @@ export interface DocumentMeta {
 
 export type IndexState = 'loading' | 'indexing' | 'ready' | 'degraded';
 
+/** Who holds the index write lock, for `index_status.lock_holder` (DESIGN §4: who and for how long). */
+export interface LockHolderStatus {
+  pid: number;
+  /** ISO time it took the lock. */
+  since: string;
+  instance_id: string;
+  hostname: string;
+  /** How long it has held the lock, in ms. */
+  held_ms: number;
+  /** ISO time of its last heartbeat (it writes one every second while holding the lock). */
+  heartbeat: string;
+  /** Whether the process exists (null: it runs on another host). */
+  alive: boolean | null;
+  /** Whether it is stopped: SIGSTOP, a suspended terminal job, a debugger (null: cannot tell here). */
+  stopped: boolean | null;
+  /** False when it is stopped or its heartbeat is more than 5 s old: it keeps the lock without working. */
+  progressing: boolean;
+}
+
 /** Structured output of `index_status` and `status --json` (DESIGN §2). */
 export interface IndexStatus {
   state: IndexState;
@@ -167,7 +186,8 @@ export interface IndexStatus {
   files_parsed: number;
   /** Files skipped at startup because size/mtime/hash matched the persisted index. */
   files_unchanged: number;
-  lock_holder: { pid: number; since: string } | null;
+  /** Another process holding the index write lock, or null. */
+  lock_holder: LockHolderStatus | null;
   lock_wait_ms: number;
   /** Where the embedder is: off (provider none), starting, downloading, loading, ready, unavailable. */
   embedder_state: string;

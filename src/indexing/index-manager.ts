@@ -231,7 +231,7 @@ export class IndexManager {
     await this.open();
     this.follower.stop();
     this.state = this.store.degradedReason ? 'degraded' : 'ready';
-    this.store.lockHolder = await this.store.currentLockHolder();
+    await this.store.refreshLockHolder();
     if (this.store.generation > 0) await this.compareWithFolder(indexCommand);
   }
 
@@ -256,10 +256,12 @@ export class IndexManager {
     const total = missing + stale + gone;
     if (total === 0) return;
     const parts = [missing > 0 ? `${missing} not indexed` : '', stale > 0 ? `${stale} changed since` : '', gone > 0 ? `${gone} deleted from the folder` : ''].filter(Boolean);
-    const holder = this.store.lockHolder;
+    const holder = this.store.lockHolderStatus();
     const where = `the index on disk (generation ${this.store.generation}) lacks ${total} files of ${this.opts.config.docs.root} as they are now (${parts.join(', ')})`;
     this.folderGap = holder
-      ? { files: total, problem: `${where}; pid ${holder.pid} is indexing them now`, fix: `wait for it, or run \`${indexCommand}\`` }
+      ? holder.progressing
+        ? { files: total, problem: `${where}; pid ${holder.pid} is indexing them now`, fix: `wait for it, or run \`${indexCommand}\`` }
+        : { files: total, problem: `${where}; pid ${holder.pid} holds the write lock but is not progressing`, fix: `resume it (\`kill -CONT ${holder.pid}\`) or end it (\`kill ${holder.pid}\`), then run \`${indexCommand}\`` }
       : { files: total, problem: where, fix: `run \`${indexCommand}\`` };
     if (this.state === 'ready') this.state = holder ? 'indexing' : 'degraded';
   }
@@ -357,7 +359,7 @@ export class IndexManager {
       last_error: this.lastError ?? this.configProblem ?? degraded ?? (emb.phase === 'unavailable' ? embProblem : null),
       files_parsed: this.counters.filesParsed,
       files_unchanged: this.counters.filesUnchanged,
-      lock_holder: this.store.lockHolder,
+      lock_holder: this.store.lockHolderStatus(),
       lock_wait_ms: this.lockWaitSince === null ? 0 : Date.now() - this.lockWaitSince,
       embedder_state: emb.phase,
       embedder_fix: emb.fix,
@@ -698,6 +700,7 @@ export class IndexManager {
   /** One follower step: swap in a generation another instance published, between requests. */
   private async followOnce(): Promise<void> {
     try {
+      await this.store.refreshLockHolder();
       const start = performance.now();
       const newer = await this.store.loadNewer();
       if (newer && !this.draining && !this.closed) {

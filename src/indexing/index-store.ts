@@ -6,7 +6,9 @@ import { collectGarbage } from '../storage/gc.js';
 import { publishGeneration } from '../storage/generation.js';
 import { readManifest, type BlobRef, type Manifest } from '../storage/manifest.js';
 import { blobFilePath, isMissingBlob, readBlobRefs } from '../storage/read.js';
-import { openLockFile, readLockHolder, type LockFile, type LockHandle } from '../storage/lock.js';
+import { inspectLockHolder, openLockFile, type LockFile, type LockHandle, type LockHolderReport } from '../storage/lock.js';
+import { HEARTBEAT_STALE_MS } from '../storage/lock-support.js';
+import type { LockHolderStatus } from '../core/types.js';
 import { detectNetworkFilesystem } from '../storage/fs-detect.js';
 import { KEYWORD_SETTINGS_KEY, scoringSettings } from '../indices/keyword.js';
 import { resolvePolicy } from '../indices/keyword-settings.js';
@@ -43,6 +45,8 @@ export interface IndexStoreOptions {
 
 /** Unreferenced blobs stay this long so lock-free readers of the generations before are safe. */
 const GC_GRACE_MS = 60_000;
+/** How often a waiting writer re-reads who holds the lock. */
+const HOLDER_REFRESH_MS = 500;
 
 /**
  * The index directory as this instance sees it: the lock, the manifest it last loaded or
@@ -53,7 +57,10 @@ const GC_GRACE_MS = 60_000;
 export class IndexStore {
   persistent = true;
   degradedReason: string | null = null;
-  lockHolder: { pid: number; since: string } | null = null;
+  /** Another process holding the write lock, as last inspected (null: none, or this one holds it). */
+  lockHolder: { report: LockHolderReport; readAt: number } | null = null;
+  private holderRead: Promise<void> | null = null;
+  private holderReadAt = 0;
   /** A publish failed (disk full…): the next write cycle publishes even without changes. */
   publishOwed = false;
   readonly texts = new TextStore();
@@ -155,16 +162,55 @@ export class IndexStore {
   async lockForWriting(): Promise<LockHandle | null> {
     if (!this.persistent || this.lockFile === null) return null;
     try {
-      const handle = await this.lockFile.acquire('exclusive', { timeoutMs: this.opts.config.index.lockTimeoutSeconds * 1000 });
+      const handle = await this.lockFile.acquire('exclusive', {
+        timeoutMs: this.opts.config.index.lockTimeoutSeconds * 1000,
+        // While waiting, keep the holder's report fresh (a stopped holder shows up within a second).
+        onWait: () => void this.refreshLockHolder(HOLDER_REFRESH_MS),
+      });
       this.lockHolder = null;
       return handle;
     } catch (err) {
-      if (isAppError(err) && err.code === 'LOCK_TIMEOUT') {
-        const holder = await readLockHolder(this.opts.config.index.dir).catch(() => null);
-        this.lockHolder = holder ? { pid: holder.pid, since: holder.since } : null;
-      }
+      if (isAppError(err) && err.code === 'LOCK_TIMEOUT') await this.refreshLockHolder();
       throw err;
     }
+  }
+
+  /**
+   * Re-reads who holds the lock (probed, so a dead holder is never reported), at most once per
+   * `minIntervalMs`. The follower calls it on every poll, so status shows a holder even to an
+   * instance with nothing to write.
+   */
+  async refreshLockHolder(minIntervalMs = 0): Promise<void> {
+    if (!this.persistent || this.opts.config.index.coordinationMode !== 'file_lock') return;
+    if (this.holderRead !== null) return this.holderRead;
+    if (Date.now() - this.holderReadAt < minIntervalMs) return;
+    this.holderRead = (async () => {
+      const report = await inspectLockHolder(this.opts.config.index.dir).catch(() => null);
+      this.holderReadAt = Date.now();
+      // Our own pid with our own instance id is this instance's lock: not "another holder".
+      this.lockHolder = report === null || (report.pid === process.pid && report.instanceId === this.opts.instanceId) ? null : { report, readAt: this.holderReadAt };
+    })().finally(() => {
+      this.holderRead = null;
+    });
+    return this.holderRead;
+  }
+
+  /** The holder for index_status: how long it has held the lock and whether it is progressing. */
+  lockHolderStatus(now = Date.now()): LockHolderStatus | null {
+    if (this.lockHolder === null) return null;
+    const { report, readAt } = this.lockHolder;
+    const heartbeatAge = Math.max(0, readAt - Date.parse(report.heartbeat));
+    return {
+      pid: report.pid,
+      since: report.since,
+      instance_id: report.instanceId,
+      hostname: report.hostname,
+      held_ms: Math.max(0, now - Date.parse(report.since)),
+      heartbeat: report.heartbeat,
+      alive: report.alive,
+      stopped: report.stopped,
+      progressing: report.stopped !== true && heartbeatAge < HEARTBEAT_STALE_MS,
+    };
   }
 
   /** Writes the corpus as a new generation (only changed blobs) and publishes it. Caller holds the lock. */
@@ -197,13 +243,6 @@ export class IndexStore {
     await collectGarbage(dir, this.manifest, { minAgeMs: GC_GRACE_MS }).catch((err: unknown) =>
       this.opts.logger.debug({ err: errorMessage(err) }, 'garbage collection skipped'),
     );
-  }
-
-  /** Who holds the exclusive lock right now (probed, so a dead holder is never reported). */
-  async currentLockHolder(): Promise<{ pid: number; since: string } | null> {
-    if (!this.persistent) return null;
-    const holder = await readLockHolder(this.opts.config.index.dir).catch(() => null);
-    return holder ? { pid: holder.pid, since: holder.since } : null;
   }
 
   async close(): Promise<void> {

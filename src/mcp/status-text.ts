@@ -1,4 +1,4 @@
-import type { IndexStatus } from '../core/types.js';
+import type { IndexStatus, LockHolderStatus } from '../core/types.js';
 
 /** The plain sentence for a search without vectors: index_status, `status` and `index` all use it. */
 export const SEMANTIC_OFF = 'semantic search is off; results come from keywords and links';
@@ -25,10 +25,8 @@ export function describeStatus(s: IndexStatus): string {
   const alreadySaid = (text: string): boolean => said.some((x) => text.includes(x) || x.includes(text));
   if (s.files_parsed + s.files_unchanged > 0) lines.push(`files: ${s.files_parsed} parsed, ${s.files_unchanged} unchanged since start`);
   lines.push(`index dir: ${s.index_dir}${s.instance_id ? ` (instance ${s.instance_id})` : ''}`);
-  if (s.lock_holder !== null) {
-    const waited = s.lock_wait_ms > 0 ? ` (waited ${Math.round(s.lock_wait_ms)} ms)` : '';
-    lines.push(`write lock: held by pid ${s.lock_holder.pid} since ${s.lock_holder.since}${waited}`);
-  } else lines.push('write lock: free');
+  if (s.lock_holder !== null) lines.push(describeLockHolder(s.lock_holder, s.lock_wait_ms));
+  else lines.push('write lock: free');
   // "indexing failed; will retry: <cause>": the cause may be said already (index_problem quotes it).
   const cause = s.last_error?.slice(s.last_error.indexOf(': ') + 2) ?? '';
   if (s.last_error !== null && !alreadySaid(s.last_error) && !(cause !== '' && said.some((x) => x.includes(cause)))) {
@@ -58,4 +56,27 @@ function describeSemantic(s: IndexStatus): string[] {
   if (s.embedder_problem) lines.push(`  why: ${s.embedder_problem}`);
   if (s.embedder_fix) lines.push(`  fix: ${s.embedder_fix}`);
   return lines;
+}
+
+/** The write-lock holder in one line: who, for how long, and, when it is stuck, what to do. */
+function describeLockHolder(h: LockHolderStatus, waitedMs: number): string {
+  const who = `pid ${h.pid}${h.instance_id ? ` (instance ${h.instance_id})` : ''}`;
+  const waited = waitedMs > 0 ? `; this instance has waited ${formatDuration(waitedMs)}` : '';
+  const head = `write lock: held by ${who} for ${formatDuration(h.held_ms)}, since ${h.since}`;
+  if (h.progressing) return `${head}${waited}`;
+  const state =
+    h.stopped === true
+      ? 'it is alive but stopped (SIGSTOP, a suspended terminal job or a debugger), so it is not progressing'
+      : `it ${h.alive === true ? 'is alive but ' : ''}has sent no heartbeat since ${h.heartbeat}, so it is not progressing`;
+  const fix = h.alive === null ? `on ${h.hostname}: resume it or end it there` : `resume it with \`kill -CONT ${h.pid}\` or end it with \`kill ${h.pid}\``;
+  return `${head}; ${state}. Changes wait until it resumes or exits (the OS then releases the lock): ${fix}${waited}`;
+}
+
+/** "850 ms", "12 s", "4 min 5 s", "2 h 3 min". */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }

@@ -1,5 +1,5 @@
 /** Small helpers of lock.ts that do not touch fs-ext. */
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readFile, utimes } from 'node:fs/promises';
 import { AppError, errorMessage } from '../core/errors.js';
 import type { LockHolder } from './lock.js';
 
@@ -40,4 +40,45 @@ export function isProcessAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** How often a holder of the exclusive lock touches lock-holder.json to say it is still running. */
+export const HEARTBEAT_MS = 1000;
+/** A heartbeat older than this means the holder is not progressing (stopped, or its event loop is stuck). */
+export const HEARTBEAT_STALE_MS = 5000;
+
+/**
+ * Touches `path` (its mtime is the heartbeat) every HEARTBEAT_MS until `stop()`. A stopped
+ * process (SIGSTOP, a debugger) runs no timers, so its heartbeat ages while it keeps the lock.
+ * `stop()` waits for a touch in flight, so the caller can delete the file after it.
+ */
+export function startHeartbeat(path: string, intervalMs = HEARTBEAT_MS): { stop(): Promise<void> } {
+  let inFlight: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    const now = new Date();
+    inFlight = utimes(path, now, now).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
+
+/**
+ * Whether process `pid` of this host is stopped (Linux: state T or t in /proc/<pid>/stat, i.e.
+ * SIGSTOP, a suspended job, a debugger); null where that cannot be told (no /proc, gone).
+ */
+export async function isProcessStopped(pid: number): Promise<boolean | null> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last ')'.
+  const state = text.slice(text.lastIndexOf(')') + 1).trim()[0];
+  return state === undefined ? null : state === 'T' || state === 't';
 }

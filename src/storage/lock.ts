@@ -10,13 +10,13 @@
  * descriptor: two handles in one process conflict exactly as two processes do. The OS drops
  * the lock when its holder dies, so a crash can never leave the index locked.
  */
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, errorMessage } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { ensureLockFile, isProcessAlive, parseLockHolder } from './lock-support.js';
+import { ensureLockFile, isProcessAlive, isProcessStopped, parseLockHolder, startHeartbeat } from './lock-support.js';
 import { lockFilePath, lockHolderPath } from './layout.js';
 
 export type LockMode = 'exclusive' | 'shared';
@@ -28,6 +28,16 @@ export interface LockHolder {
   /** ISO timestamp of acquisition. */
   since: string;
   hostname: string;
+}
+
+/** The holder as another process sees it: what it wrote, its last heartbeat, whether it runs. */
+export interface LockHolderReport extends LockHolder {
+  /** ISO time of its last heartbeat (the mtime of lock-holder.json, touched every second). */
+  heartbeat: string;
+  /** Whether the process exists; null when it runs on another host. */
+  alive: boolean | null;
+  /** Whether it is stopped (SIGSTOP, a suspended job, a debugger); null when that cannot be told. */
+  stopped: boolean | null;
 }
 
 /** A held lock. `release()` unlocks and closes its descriptor; calling it again is a no-op. */
@@ -99,6 +109,7 @@ export async function openLockFile(indexDir: string, options: OpenLockFileOption
     }
     const acquiredAt = new Date();
     let released: Promise<void> | undefined;
+    let heartbeat: { stop(): Promise<void> } | null = null;
     const handle: LockHandle = {
       mode,
       acquiredAt,
@@ -106,6 +117,7 @@ export async function openLockFile(indexDir: string, options: OpenLockFileOption
       release() {
         released ??= (async () => {
           live.delete(handle);
+          await heartbeat?.stop();
           // Cleared while still exclusive, so it can never delete the next holder's file.
           if (mode === 'exclusive') await rm(lockHolderPath(indexDir), { force: true }).catch(() => undefined);
           await flockNonBlocking(fsExt, file.fd, 'un', path).catch(() => undefined);
@@ -125,6 +137,7 @@ export async function openLockFile(indexDir: string, options: OpenLockFileOption
       try {
         // Advisory and meaningless after a crash, so no fsync: the rename alone avoids torn reads.
         await writeFileAtomic(lockHolderPath(indexDir), `${JSON.stringify(holder)}\n`, { fsync: false });
+        heartbeat = startHeartbeat(lockHolderPath(indexDir));
       } catch (err) {
         await handle.release();
         throw new AppError('INDEX_UNWRITABLE', `cannot write ${lockHolderPath(indexDir)}: ${errorMessage(err)}`, {
@@ -175,6 +188,21 @@ export async function openLockFile(indexDir: string, options: OpenLockFileOption
  * holder acquiring the lock and writing its info.
  */
 export async function readLockHolder(indexDir: string): Promise<LockHolder | null> {
+  const report = await inspectLockHolder(indexDir);
+  if (report === null) return null;
+  const { pid, instanceId, since, hostname: host } = report;
+  return { pid, instanceId, since, hostname: host };
+}
+
+/**
+ * `readLockHolder` plus what tells a working holder from a stuck one: its last heartbeat and,
+ * on this host, whether the process exists and whether it is stopped. Cheap enough to poll:
+ * without a holder file the lock is not probed at all.
+ */
+export async function inspectLockHolder(indexDir: string): Promise<LockHolderReport | null> {
+  const holderPath = lockHolderPath(indexDir);
+  const before = await stat(holderPath).catch(() => null);
+  if (before === null) return null;
   const fsExt = loadFsExt();
   const path = lockFilePath(indexDir);
   let file: FileHandle;
@@ -190,11 +218,19 @@ export async function readLockHolder(indexDir: string): Promise<LockHolder | nul
     // Closing drops the probe's shared lock, if it got one.
     await file.close();
   }
-  const text = await readFile(lockHolderPath(indexDir), 'utf8').catch(() => null);
+  // Read after the probe: the file may be the next holder's by now.
+  const [text, info] = await Promise.all([readFile(holderPath, 'utf8').catch(() => null), stat(holderPath).catch(() => null)]);
   const holder = text === null ? null : parseLockHolder(text);
+  if (holder === null || info === null) return null;
+  const local = holder.hostname === hostname();
   // A stale file from a holder that died just before the current one wrote its own.
-  if (holder !== null && holder.hostname === hostname() && !isProcessAlive(holder.pid)) return null;
-  return holder;
+  if (local && !isProcessAlive(holder.pid)) return null;
+  return {
+    ...holder,
+    heartbeat: info.mtime.toISOString(),
+    alive: local ? true : null,
+    stopped: local ? await isProcessStopped(holder.pid) : null,
+  };
 }
 
 /** One flock call with a non-blocking flag; false when the lock is held in a conflicting mode. */

@@ -153,6 +153,22 @@ describe('MCP tools: results', () => {
     }
   });
 
+  test('index_status says once, in plain words, that a stopped lock holder is alive but not progressing', async () => {
+    const holder = { ...SAMPLE_STATUS.lock_holder!, held_ms: 95_000, stopped: true, progressing: false };
+    const { service } = createFakeService({ status: () => ({ ...SAMPLE_STATUS, lock_holder: holder, lock_wait_ms: 40_000 }) });
+    const h = await connectClient(service);
+    try {
+      const result = await h.call('index_status');
+      assert.deepEqual(result.structuredContent?.lock_holder, holder);
+      const text = textOf(result);
+      assert.match(text, /write lock: held by pid 4242 \(instance inst-2\) for 1 min 35 s, since 2025-01-01T00:00:00.000Z; it is alive but stopped .*not progressing/);
+      assert.match(text, /kill -CONT 4242/);
+      assert.equal(text.match(/not progressing/g)?.length, 1, text);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('text trims long chunks but structuredContent keeps them whole; no results says what to try', async () => {
     const long = { ...SAMPLE_RESULT, content: 'word '.repeat(1000).trim() };
     let results = [long];

@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../../src/core/errors.js';
 import { lockFilePath, lockHolderPath } from '../../src/storage/layout.js';
-import { openLockFile, readLockHolder, type LockFile } from '../../src/storage/lock.js';
+import { inspectLockHolder, openLockFile, readLockHolder, type LockFile } from '../../src/storage/lock.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeTempDir, repoRoot } from '../helpers/paths.js';
 
 // Run the helper the way this file runs: TypeScript through tsx, or compiled JavaScript in dist/.
@@ -189,6 +190,35 @@ describe('index lock across processes', () => {
     } finally {
       await lock.close();
     }
+  });
+
+  test('a holder heartbeats while it runs; stopped (SIGSTOP) it is reported alive, stopped, heartbeat frozen', async () => {
+    child = await spawnHolder(temp.dir);
+    const pid = child.pid as number;
+    const first = await inspectLockHolder(temp.dir);
+    assert.equal(first?.pid, pid);
+    assert.equal(first?.alive, true);
+    const linux = process.platform === 'linux';
+    assert.equal(first?.stopped, linux ? false : null);
+    // The heartbeat (touched every second) moves on while the holder runs.
+    await waitFor('the heartbeat to move', async () => (await inspectLockHolder(temp.dir))?.heartbeat !== first?.heartbeat, 5000, 100);
+
+    child.kill('SIGSTOP');
+    try {
+      if (linux) await waitFor('the holder to be reported stopped', async () => (await inspectLockHolder(temp.dir))?.stopped === true, 5000, 50);
+      const frozen = await inspectLockHolder(temp.dir);
+      await new Promise((r) => setTimeout(r, 2200));
+      const later = await inspectLockHolder(temp.dir);
+      assert.equal(later?.pid, pid, 'a stopped holder keeps the lock');
+      assert.equal(later?.alive, true);
+      assert.equal(later?.heartbeat, frozen?.heartbeat, 'a stopped holder writes no heartbeat');
+    } finally {
+      child.kill('SIGCONT');
+    }
+    await waitFor('the heartbeat to move after SIGCONT', async () => {
+      const now = await inspectLockHolder(temp.dir);
+      return now?.stopped !== true && Date.now() - Date.parse(now?.heartbeat ?? '') < 2500;
+    }, 5000, 100);
   });
 
   test('a child holding a shared lock allows shared but not exclusive', async () => {

@@ -26,7 +26,17 @@ export const indexStatusOutput = z.object({
   files_parsed: count('Files parsed by this process since start.'),
   files_unchanged: count('Files skipped at startup because they matched the persisted index.'),
   lock_holder: z
-    .object({ pid: z.number().int(), since: z.string().describe('ISO time the lock was taken.') })
+    .object({
+      pid: z.number().int(),
+      since: z.string().describe('ISO time the lock was taken.'),
+      instance_id: z.string().describe('Instance id of the holder.'),
+      hostname: z.string(),
+      held_ms: z.number().describe('How long it has held the lock.'),
+      heartbeat: z.string().describe('ISO time of its last heartbeat (written every second while it holds the lock).'),
+      alive: z.boolean().nullable().describe('Whether the process exists (null: it runs on another host).'),
+      stopped: z.boolean().nullable().describe('Whether it is stopped (SIGSTOP, a suspended job, a debugger); null: cannot tell.'),
+      progressing: z.boolean().describe('False when it is stopped or its heartbeat is over 5 s old: the lock is held but no work is done; changes wait until it resumes or exits.'),
+    })
     .nullable()
     .describe('Process holding the index write lock, or null.'),
   lock_wait_ms: z.number().describe('Time spent waiting for the write lock.'),
