@@ -211,6 +211,21 @@ export class Corpus {
     return out;
   }
 
+  /**
+   * Every skipped file with the reason recorded when it was skipped (too large, binary…), so an
+   * instance that loads the index can still say why a file is missing without re-reading it.
+   */
+  async skippedFiles(): Promise<{ path: string; reason: string }[]> {
+    const out: { path: string; reason: string }[] = [];
+    for (const path of this.index.paths()) {
+      const at = this.index.get(path);
+      if (at === undefined || !this.index.file(path)?.skipped) continue;
+      const record = await this.readDocRecord(at.seg.data, at.doc, path);
+      if (record.reason !== null) out.push({ path, reason: record.reason });
+    }
+    return out;
+  }
+
   /** A document's metadata (title and tags from the tables; headings, links, warnings from its text blob). */
   async readDocument(path: string): Promise<DocumentMeta | null> {
     const at = this.index.get(path);

@@ -658,7 +658,17 @@ export class IndexManager {
       this.addWarning(w);
       this.opts.logger.warn(w);
     }
+    void this.warnSkippedFiles(loaded.corpus);
     this.notifyCorpusChanged();
+  }
+
+  /** Warnings for the files a loaded index holds as skipped: unchanged, they are never re-read. */
+  private async warnSkippedFiles(corpus: Corpus): Promise<void> {
+    const skipped = await corpus.skippedFiles().catch(() => []);
+    for (const { path, reason } of skipped) {
+      if (this.corpus !== corpus || !corpus.file(path)?.skipped || this.fileWarnings.has(path)) continue;
+      this.fileWarnings.set(path, reason);
+    }
   }
 
   /** A write cycle that got through (published, or had nothing to publish): the failure streak ends. */
