@@ -201,8 +201,8 @@ export async function readLockHolder(indexDir: string): Promise<LockHolder | nul
  */
 export async function inspectLockHolder(indexDir: string): Promise<LockHolderReport | null> {
   const holderPath = lockHolderPath(indexDir);
-  const before = await stat(holderPath).catch(() => null);
-  if (before === null) return null;
+  // No holder file: nobody holds the lock (or has just taken it), and no probe can disturb a writer.
+  if ((await stat(holderPath).catch(() => null)) === null) return null;
   const fsExt = loadFsExt();
   const path = lockFilePath(indexDir);
   let file: FileHandle;

@@ -106,10 +106,10 @@ describe('a lock holder stopped mid-write', () => {
     // names the holder, and its heartbeat is seen frozen (on any OS, not only through /proc).
     const long = await waitFor('the reader to wait past a lock timeout', async () => {
       const s = await status(reader);
-      return s.lock_wait_ms > 6000 && s.lock_holder?.pid === pid ? s : null;
+      return s.lock_wait_ms > 5500 && s.lock_holder?.pid === pid && s.lock_holder.held_ms > 6000 ? s : null;
     }, 20_000, 200);
     assert.equal(long.lock_holder.progressing, false);
-    assert.ok(Date.parse(long.lock_holder.since) <= stoppedAt && long.lock_holder.held_ms > 6000, `held_ms ${long.lock_holder.held_ms}`);
+    assert.ok(Date.parse(long.lock_holder.since) <= stoppedAt, `since ${long.lock_holder.since}`);
     assert.ok(Date.now() - Date.parse(long.lock_holder.heartbeat) > 5000, `heartbeat ${long.lock_holder.heartbeat} is recent`);
     assert.ok(long.pending_files >= 2, 'the edits made meanwhile are queued');
     assert.equal((await timedQuery(reader, 'tokseed11x'))[0]?.path, 'seed-11.md', 'queries keep answering');
