@@ -4,84 +4,81 @@ import type { ParsedDocument } from '../../src/core/types.js';
 import { splitFrontMatter } from '../../src/markdown/front-matter.js';
 import { parseMarkdown } from '../../src/markdown/index.js';
 import { createMarkdownTokenizer, type Token } from '../../src/markdown/tokenize.js';
-import { createRandom, type Random } from '../../bench/lib/random.js';
-
+import fc from 'fast-check';
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'snake_case', 'camelCase', 'dotted.name', 'x', 'long-word', 'über'];
 const INLINE = ['[link](other.md)', '[[Wiki Page]]', '[[Page#Part|alias]]', '#tag-one', '`code #no [[no]]`', '[ref][r1]', '[r2]', '*em*', '<span>x</span>', '![img](a.png)', 'https://x.org/#frag'];
 
-function words(r: Random, n: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) out.push(r.chance(0.15) ? r.pick(INLINE) : r.pick(WORDS));
-  return out.join(' ');
+/** `min`..`max` words, about one in seven an inline construct (link, tag, code span…). */
+function words(min: number, max: number): fc.Arbitrary<string> {
+  const word = fc.oneof({ weight: 85, arbitrary: fc.constantFrom(...WORDS) }, { weight: 15, arbitrary: fc.constantFrom(...INLINE) });
+  return fc.array(word, { minLength: min, maxLength: max }).map((w) => w.join(' '));
 }
 
-function paragraph(r: Random): string {
-  const lines: string[] = [];
-  for (let i = 0, n = 1 + r.int(0, 3); i < n; i++) lines.push(words(r, 2 + r.int(0, 11)));
-  return lines.join('\n');
+/** `arbitrary` in about `percent` % of cases, else null. */
+function sometimes<T>(arbitrary: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> {
+  return fc.oneof({ weight: percent, arbitrary }, { weight: 100 - percent, arbitrary: fc.constant(null) });
 }
 
-function fence(r: Random, indent = ''): string {
-  const marker = r.pick(['```', '~~~', '````']);
-  const body = ['# not a heading', '', '- not an item', '[r1]: nope.md', '| a | b |', '---', words(r, 4), '<!--'];
-  const lines = [indent + marker + r.pick(['', 'js', 'md'])];
-  for (let i = 0, n = r.int(0, 5); i < n; i++) lines.push(indent + r.pick(body));
-  lines.push(indent + marker);
-  return lines.join('\n');
+const paragraph = fc.array(words(2, 12), { minLength: 1, maxLength: 4 }).map((lines) => lines.join('\n'));
+
+function fence(indent = ''): fc.Arbitrary<string> {
+  const body = fc.oneof(fc.constantFrom('# not a heading', '', '- not an item', '[r1]: nope.md', '| a | b |', '---', '<!--'), words(4, 4));
+  return fc
+    .record({ marker: fc.constantFrom('```', '~~~', '````'), info: fc.constantFrom('', 'js', 'md'), body: fc.array(body, { maxLength: 5 }) })
+    .map(({ marker, info, body }) => [marker + info, ...body, marker].map((line) => indent + line).join('\n'));
 }
 
-function table(r: Random): string {
-  const rows = ['| head | [[Other]] |', '| --- | --- |'];
-  for (let i = 0, n = 1 + r.int(0, 3); i < n; i++) rows.push(`| ${words(r, 2)} | ${words(r, 1)} |`);
-  return rows.join('\n');
-}
+const table = fc
+  .array(fc.tuple(words(2, 2), words(1, 1)), { minLength: 1, maxLength: 4 })
+  .map((rows) => ['| head | [[Other]] |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n'));
 
-function list(r: Random): string {
-  const ordered = r.chance(0.3);
-  const lines: string[] = [];
-  for (let i = 0, n = 1 + r.int(0, 4); i < n; i++) {
-    lines.push(`${ordered ? `${i + 1}.` : r.pick(['-', '*'])} ${words(r, 1 + r.int(0, 5))}`);
-    if (r.chance(0.3)) lines.push(`   ${words(r, 3)}`);
-    if (r.chance(0.2)) lines.push(`   - nested ${words(r, 2)}`);
-    if (r.chance(0.15)) lines.push('', fence(r, '   '));
-    if (r.chance(0.2)) lines.push('');
-  }
-  return lines.join('\n');
-}
+const listItem = fc.record({
+  text: words(1, 6),
+  marker: fc.constantFrom('-', '*'),
+  continuation: sometimes(words(3, 3), 30),
+  nested: sometimes(words(2, 2), 20),
+  fence: sometimes(fence('   '), 15),
+  blankAfter: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+});
 
-function block(r: Random): string {
-  switch (r.int(0, 10)) {
-    case 0:
-    case 1:
-      return `${'#'.repeat(1 + r.int(0, 2))} ${words(r, 1 + r.int(0, 2))}`;
-    case 2:
-      return `${words(r, 2)}\n${r.pick(['===', '---'])}`;
-    case 3:
-      return fence(r);
-    case 4:
-      return table(r);
-    case 5:
-      return list(r);
-    case 6:
-      return `> ${words(r, 4)}\n> ${words(r, 3)}`;
-    case 7:
-      return '<!--\n\n# commented heading [x](hidden.md)\n\n-->';
-    case 8:
-      return r.pick(['[r1]: defined.md', '[r2]: <other file.md> "title"', '***', '<div>\n- in html [h](html.md)\n# no\n</div>', '3) three\n4) four #t4', '    indented code [c](code.md)']);
-    default:
-      return paragraph(r);
-  }
-}
+const list = fc.tuple(fc.boolean(), fc.array(listItem, { minLength: 1, maxLength: 5 })).map(([ordered, items]) =>
+  items
+    .flatMap((item, i) => [
+      `${ordered ? `${i + 1}.` : item.marker} ${item.text}`,
+      ...(item.continuation === null ? [] : [`   ${item.continuation}`]),
+      ...(item.nested === null ? [] : [`   - nested ${item.nested}`]),
+      ...(item.fence === null ? [] : ['', item.fence]),
+      ...(item.blankAfter ? [''] : []),
+    ])
+    .join('\n'),
+);
 
-function randomDocument(r: Random): string {
-  const parts: string[] = [];
-  if (r.chance(0.2)) parts.push('---\ntitle: Random\ntags: [a, b]\n---');
-  for (let i = 0, n = r.int(0, 29); i < n; i++) parts.push(block(r));
-  let doc = '';
-  for (const part of parts) doc += part + r.pick(['\n\n', '\n\n', '\n', '\n\n\n']);
-  return r.chance(0.15) ? doc.replace(/\n/g, '\r\n') : doc;
-}
+const block: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 3 }), words(1, 3)).map(([depth, text]) => `${'#'.repeat(depth)} ${text}`) },
+  fc.tuple(words(2, 2), fc.constantFrom('===', '---')).map(([text, underline]) => `${text}\n${underline}`),
+  fence(),
+  table,
+  list,
+  fc.tuple(words(4, 4), words(3, 3)).map(([a, b]) => `> ${a}\n> ${b}`),
+  fc.constant('<!--\n\n# commented heading [x](hidden.md)\n\n-->'),
+  fc.constantFrom('[r1]: defined.md', '[r2]: <other file.md> "title"', '***', '<div>\n- in html [h](html.md)\n# no\n</div>', '3) three\n4) four #t4', '    indented code [c](code.md)'),
+  { weight: 2, arbitrary: paragraph },
+);
+
+/** A document of up to 30 blocks, sometimes with front matter, sometimes with CRLF line ends. */
+const randomDocument = fc
+  .record({
+    front: sometimes(fc.constantFrom('\n\n', '\n', '\n\n\n'), 20),
+    parts: fc.array(fc.tuple(block, fc.constantFrom('\n\n', '\n', '\n\n\n')), { maxLength: 30 }),
+    crlf: fc.integer({ min: 0, max: 19 }).map((n) => n < 3),
+  })
+  .map(({ front, parts, crlf }) => {
+    const doc = (front === null ? '' : `---\ntitle: Random\ntags: [a, b]\n---${front}`) + parts.map(([text, gap]) => text + gap).join('');
+    return crlf ? doc.replace(/\n/g, '\r\n') : doc;
+  });
+
+const chunkingOptions = fc.record({ minChars: fc.integer({ min: 0, max: 119 }), maxChars: fc.integer({ min: 40, max: 439 }) });
 
 const tokenize = createMarkdownTokenizer();
 const FRONT_MATTER = '---\ntitle: Shifted\n---\n';
@@ -112,11 +109,9 @@ function shifted(doc: ParsedDocument, shift: number, frontMatterTags: readonly s
 }
 
 describe('chunking invariants on random documents', () => {
-  const r = createRandom(20240611);
-  for (let run = 0; run < 200; run++) {
-    const text = randomDocument(r);
-    const opts = { minChars: r.int(0, 119), maxChars: 40 + r.int(0, 399) };
-    test(`document ${run}`, () => {
+  test('200 generated documents (fast-check, fixed seed: a failure prints the seed and the shrunk document)', () => {
+    fc.assert(
+      fc.property(randomDocument, chunkingOptions, (text, opts) => {
       const doc = parseMarkdown('p/doc.md', text, opts);
       const lines = text.split(/\r\n|\r|\n/);
       const { bodyLine } = splitFrontMatter(lines);
@@ -168,6 +163,8 @@ describe('chunking invariants on random documents', () => {
           if (owner.has(line)) assert.equal(owner.get(line), first, `code/table at ${range.start}-${range.end} split`);
         }
       }
-    });
-  }
+      }),
+      { seed: 20240611, numRuns: 200 },
+    );
+  });
 });
