@@ -12,7 +12,7 @@ const INLINE = ['[link](other.md)', '[[Wiki Page]]', '[[Page#Part|alias]]', '#ta
 /** `min`..`max` words, about one in seven an inline construct (link, tag, code span…). */
 function words(min: number, max: number): fc.Arbitrary<string> {
   const word = fc.oneof({ weight: 85, arbitrary: fc.constantFrom(...WORDS) }, { weight: 15, arbitrary: fc.constantFrom(...INLINE) });
-  return fc.array(word, { minLength: min, maxLength: max }).map((w) => w.join(' '));
+  return fc.array(word, { minLength: min, maxLength: max, size: 'max' }).map((w) => w.join(' '));
 }
 
 /** `arbitrary` in about `percent` % of cases, else null. */
@@ -20,17 +20,17 @@ function sometimes<T>(arbitrary: fc.Arbitrary<T>, percent: number): fc.Arbitrary
   return fc.oneof({ weight: percent, arbitrary }, { weight: 100 - percent, arbitrary: fc.constant(null) });
 }
 
-const paragraph = fc.array(words(2, 12), { minLength: 1, maxLength: 4 }).map((lines) => lines.join('\n'));
+const paragraph = fc.array(words(2, 12), { minLength: 1, maxLength: 4, size: 'max' }).map((lines) => lines.join('\n'));
 
 function fence(indent = ''): fc.Arbitrary<string> {
   const body = fc.oneof(fc.constantFrom('# not a heading', '', '- not an item', '[r1]: nope.md', '| a | b |', '---', '<!--'), words(4, 4));
   return fc
-    .record({ marker: fc.constantFrom('```', '~~~', '````'), info: fc.constantFrom('', 'js', 'md'), body: fc.array(body, { maxLength: 5 }) })
+    .record({ marker: fc.constantFrom('```', '~~~', '````'), info: fc.constantFrom('', 'js', 'md'), body: fc.array(body, { maxLength: 5, size: 'max' }) })
     .map(({ marker, info, body }) => [marker + info, ...body, marker].map((line) => indent + line).join('\n'));
 }
 
 const table = fc
-  .array(fc.tuple(words(2, 2), words(1, 1)), { minLength: 1, maxLength: 4 })
+  .array(fc.tuple(words(2, 2), words(1, 1)), { minLength: 1, maxLength: 4, size: 'max' })
   .map((rows) => ['| head | [[Other]] |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n'));
 
 const listItem = fc.record({
@@ -42,7 +42,7 @@ const listItem = fc.record({
   blankAfter: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
 });
 
-const list = fc.tuple(fc.boolean(), fc.array(listItem, { minLength: 1, maxLength: 5 })).map(([ordered, items]) =>
+const list = fc.tuple(fc.boolean(), fc.array(listItem, { minLength: 1, maxLength: 5, size: 'max' })).map(([ordered, items]) =>
   items
     .flatMap((item, i) => [
       `${ordered ? `${i + 1}.` : item.marker} ${item.text}`,
@@ -70,7 +70,7 @@ const block: fc.Arbitrary<string> = fc.oneof(
 const randomDocument = fc
   .record({
     front: sometimes(fc.constantFrom('\n\n', '\n', '\n\n\n'), 20),
-    parts: fc.array(fc.tuple(block, fc.constantFrom('\n\n', '\n', '\n\n\n')), { maxLength: 30 }),
+    parts: fc.array(fc.tuple(block, fc.constantFrom('\n\n', '\n', '\n\n\n')), { maxLength: 30, size: 'max' }),
     crlf: fc.integer({ min: 0, max: 19 }).map((n) => n < 3),
   })
   .map(({ front, parts, crlf }) => {
