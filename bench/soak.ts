@@ -23,7 +23,8 @@ const { values } = parseArgs({
 const work = values.keep ?? mkdtempSync(join(tmpdir(), 'ragdocs-bench-soak-'));
 const out = (line: string): void => void process.stdout.write(line + '\n');
 const fig = (f: ProcessFigures | null): string => (f === null ? 'n/a' : `${(f.rssKb / 1024).toFixed(0)} MB, ${f.fds} fds`);
-const growth = (a: number | undefined, b: number | undefined): string => (a && b ? `${(((b - a) / a) * 100).toFixed(0)} %` : 'n/a');
+const change = (a: number, b: number): number => ((b - a) / a) * 100;
+const pct = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
 
 async function main(): Promise<void> {
   const instances = Number(values.instances);
@@ -49,9 +50,21 @@ async function main(): Promise<void> {
   out(`unloadable states seen: ${r.unloadable.length}   goal 0`);
   for (const u of r.unloadable.slice(0, 5)) out(`  ${u}`);
   out(`embeddings computed: ${r.embeddingsComputed} for ${r.embeddingsNeeded} content versions written = ${(r.embeddingsComputed / r.embeddingsNeeded).toFixed(2)}×   goal ≤ 1.1×`);
+  out(`RSS/fds baseline: each process's first index_status reply at or after ${(r.warmupMs / 1000).toFixed(0)} s of churn (${Math.round((r.warmupMs / (minutes * 60_000)) * 100)} %; ${r.warmupFiles} files on disk then), a restarted one's first reply after its restart; end: after the check`);
+  let flat = 0;
   r.perInstance.forEach((p, i) => {
-    out(`instance ${i}: start ${fig(p.start)}; end ${fig(p.end)}; RSS ${growth(p.start?.rssKb, p.end?.rssKb)}, fds ${growth(p.start?.fds, p.end?.fds)}${p.restarts > 0 ? ` (restarted ${p.restarts}×: start is its last process's first ready)` : ''}`);
+    const restarted = p.restarts > 0 ? ` (restarted ${p.restarts}×; last process)` : '';
+    if (p.start === null || p.end === null) {
+      out(`instance ${i}: start (warm) ${fig(p.start)}; end ${fig(p.end)}; change n/a${restarted}`);
+      return;
+    }
+    const rss = change(p.start.rssKb, p.end.rssKb);
+    const fds = change(p.start.fds, p.end.fds);
+    const within = Math.abs(rss) <= 10 && Math.abs(fds) <= 10;
+    if (within) flat++;
+    out(`instance ${i}: start (warm, at ${(p.start.atMs / 1000).toFixed(0)} s) ${fig(p.start)}; end ${fig(p.end)}; RSS ${pct(rss)}, fds ${pct(fds)}: ${within ? 'within' : 'NOT within'} 10 %${restarted}`);
   });
+  out(`RSS and fds flat within 10 %: ${flat} of ${r.perInstance.length} instances   goal all`);
   out(`generations on disk at the end: ${r.generationsOnDisk} (final generation ${r.finalGeneration})`);
   out(`wall time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -25,12 +25,22 @@ export interface SoakOptions {
   /** A fault (kill or stop of the lock holder) every this many ms, on average. */
   faultEveryMs?: number;
   quiesceTimeoutMs?: number;
+  /**
+   * The RSS/fds baseline of each process is its first successful `index_status` reply at or after
+   * this fraction of the churn time (a restarted process: at or after its restart). Default 0.2.
+   */
+  warmupFraction?: number;
   log?: (line: string) => void;
 }
 
 export interface ProcessFigures {
   rssKb: number;
   fds: number;
+}
+
+/** A baseline: the figures and when they were read, in ms since the churn began. */
+export interface WarmFigures extends ProcessFigures {
+  atMs: number;
 }
 
 export interface SoakReport {
@@ -52,7 +62,11 @@ export interface SoakReport {
   phantom: number[];
   embeddingsComputed: number;
   embeddingsNeeded: number;
-  perInstance: { start: ProcessFigures | null; end: ProcessFigures | null; restarts: number }[];
+  /** Files on disk when the warm-up ended (the churn's file count then). */
+  warmupFiles: number;
+  warmupMs: number;
+  /** start: the warm baseline of the slot's last process (null if it never answered after warm-up). */
+  perInstance: { start: WarmFigures | null; end: ProcessFigures | null; restarts: number }[];
   generationsOnDisk: number;
   finalGeneration: number;
 }
@@ -81,7 +95,7 @@ interface Slot {
   /** embeddings_computed last read from each process of this slot. */
   computed: number[];
   stderrs: string[];
-  start: ProcessFigures | null;
+  start: WarmFigures | null;
   end: ProcessFigures | null;
 }
 
@@ -120,10 +134,20 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       return null;
     }
   };
+  // Set when the churn begins; the baseline is read from then + warm-up, never before any load.
+  let churnStart = Infinity;
+  const warmupMs = Math.round(opts.durationMs * (opts.warmupFraction ?? 0.2));
+  let warmupFiles = -1;
   const statusOf = async (slot: Slot) => {
+    const server = slot.server;
     const res = await call(slot, 'index_status');
     const s = res?.structuredContent;
     if (s === undefined) return null;
+    const sinceChurn = Date.now() - churnStart;
+    if (slot.start === null && sinceChurn >= warmupMs && server === slot.server && slot.state === 'running') {
+      const f = processFigures(server.child.pid);
+      if (f !== null) slot.start = { ...f, atMs: sinceChurn };
+    }
     slot.computed[slot.computed.length - 1] = s.embeddings_computed;
     for (const w of s.warnings as string[]) if (UNLOADABLE.test(w)) unloadable.add(w);
     return s;
@@ -144,10 +168,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   };
 
   if (!(await settled(120_000))) throw new Error('the instances never settled on the seed folder');
-  for (const slot of slots) slot.start = processFigures(slot.server.child.pid);
   log(`# ${opts.instances} instances ready on ${folder.files.size} seed files; churning for ${Math.round(opts.durationMs / 1000)} s`);
 
-  const until = Date.now() + opts.durationMs;
+  churnStart = Date.now();
+  const until = churnStart + opts.durationMs;
+  setTimeout(() => void (warmupFiles = folder.onDisk().length), warmupMs).unref();
   const tasks: Promise<void>[] = [];
   // Churn: one change every 10–120 ms.
   tasks.push((async () => {
@@ -168,13 +193,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       await sleep(random.int(5, 50));
     }
   })());
-  // Status of every running instance each second: embedding counters, load warnings, first RSS of a restart.
+  // Status of every running instance each second: embedding counters, load warnings, warm baselines.
   tasks.push((async () => {
     while (Date.now() < until) {
-      await Promise.all(running().map(async (slot) => {
-        const s = await statusOf(slot);
-        if (s?.state === 'ready' && slot.start === null) slot.start = processFigures(slot.server.child.pid);
-      }));
+      await Promise.all(running().map(statusOf));
       await sleep(1000);
     }
   })());
@@ -264,6 +286,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     unloadable: [...unloadable],
     quiesced,
     quiesceMs,
+    warmupFiles,
+    warmupMs,
     filesChecked: onDisk.length,
     lost,
     phantom,
