@@ -163,38 +163,32 @@ export class SegmentIndex {
   /** BM25F hits for already-analysed query terms, best first. */
   search(terms: readonly string[], limit: number): RankedHit[] {
     if (this.liveChunks === 0 || terms.length === 0) return [];
-    const averageLengths = Array.from(this.fieldTotals, (total) => total / this.liveChunks);
+    return searchSegments({ ...this.scoringInput(), terms, limit });
+  }
+
+  /** What both searches score against: the live segments, settings, average field lengths, chunk ids. */
+  private scoringInput() {
     const segments = this.segments;
-    return searchSegments({
+    const live = this.liveChunks;
+    return {
       segments,
-      terms,
-      limit,
       settings: this.scoring,
-      averageLengths,
-      idOf: (s, c) => {
+      averageLengths: Array.from(this.fieldTotals, (total) => (live > 0 ? total / live : 0)),
+      idOf: (s: number, c: number): string => {
         const data = (segments[s] as LiveSegment).data;
         const doc = data.chunkDoc[c] as number;
         return chunkId(pathOf(data, doc), c - (data.docFirstChunk[doc] as number));
       },
-    });
+    };
   }
 
   /** BM25F hits with their evidence for analysed query units (keyword-tokenize.ts). */
   searchEvidence(units: readonly QueryUnit[], limit: number): KeywordEvidence {
-    const segments = this.segments;
     const location = this.location;
-    const averageLengths = Array.from(this.fieldTotals, (total) => (this.liveChunks > 0 ? total / this.liveChunks : 0));
     const result = searchUnits({
-      segments,
+      ...this.scoringInput(),
       units: units.map(weighUnit),
       limit: this.liveChunks === 0 || units.length === 0 ? 0 : limit,
-      settings: this.scoring,
-      averageLengths,
-      idOf: (s, c) => {
-        const data = (segments[s] as LiveSegment).data;
-        const doc = data.chunkDoc[c] as number;
-        return chunkId(pathOf(data, doc), c - (data.docFirstChunk[doc] as number));
-      },
     });
     return {
       hits: result.hits,
