@@ -19,6 +19,11 @@ export interface ApplicationOptions {
   rebuild?: boolean;
   /** Injected in tests: a ready in-process embedder (or null for none) instead of the configured provider. */
   embedder?: Embedder | null;
+  /**
+   * An embedder runtime shared with other applications (the collections of one server share one
+   * model). Its owner starts and closes it; without it the application makes and owns its own.
+   */
+  embedding?: EmbedderRuntime;
   /** Read for API keys and HF_TOKEN; defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Delays between background attempts to get the embedder ready (tests shorten them). */
@@ -56,7 +61,8 @@ export interface Application {
 export function createApplication(opts: ApplicationOptions): Application {
   const instanceId = opts.instanceId ?? randomUUID();
   const logger = opts.logger.child({ instance: instanceId.slice(0, 8) });
-  const embedding = new EmbedderRuntime({
+  const ownsEmbedding = opts.embedding === undefined;
+  const embedding = opts.embedding ?? new EmbedderRuntime({
     config: opts.config.embedder,
     logger,
     env: opts.env ?? process.env,
@@ -89,7 +95,7 @@ export function createApplication(opts: ApplicationOptions): Application {
     async start() {
       await manager.open();
       // In the background: finding, downloading or loading the model never delays serving.
-      embedding.start();
+      if (ownsEmbedding) embedding.start();
       if (!opts.watch) {
         await manager.reconcile();
         return;
@@ -121,7 +127,7 @@ export function createApplication(opts: ApplicationOptions): Application {
       stopping ??= (async () => {
         await watcher?.close().catch(() => undefined);
         await manager.close();
-        await embedding.close().catch(() => undefined);
+        if (ownsEmbedding) await embedding.close().catch(() => undefined);
       })();
       return stopping;
     },

@@ -25,11 +25,18 @@ export interface DocsServiceDeps {
   loadWaitMs?: number;
 }
 
+/** The collection a config serves (its first, for a config of several). */
+export function collectionOf(config: Config): { name: string; description: string } {
+  const c = config.collections[0];
+  return { name: c?.name ?? 'docs', description: c?.description ?? '' };
+}
+
 const LOAD_WAIT_MS = 10_000;
 
 /** Implements the MCP tools' port over the index manager's current corpus. */
 export function createDocsService(deps: DocsServiceDeps): DocsService {
   const { config, manager, embedding } = deps;
+  const collection = collectionOf(config).name;
   const loadWaitMs = deps.loadWaitMs ?? LOAD_WAIT_MS;
   /**
    * The corpus to answer from: a call that arrives while the persisted generation loads waits
@@ -99,6 +106,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
   const toResult = (chunk: ChunkView | undefined, hit: FusedHit): SearchResult | null => {
     if (!chunk) return null;
     return {
+      collection,
       path: chunk.path,
       heading_path: chunk.headingPath,
       start_line: chunk.startLine,
@@ -179,6 +187,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       const slice = sliceDocument(file.text, parsed.headings, params, parsed.blockIds);
       const links = await documentLinks(path, parsed.links, corpus, config.docs.extensions);
       return {
+        collection,
         path,
         title: parsed.title,
         content: slice.content,
@@ -198,7 +207,7 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
       const match = params.glob ? compileGlob(params.glob) : null;
       const tag = params.tag?.replace(/^#/, '').toLowerCase();
       const keep = (d: DocSummary): boolean => (match ? match(d.path) : true) && (tag ? d.tags.includes(tag) : true);
-      const summarize = (d: DocSummary): DocumentSummary => ({ path: d.path, title: d.title, tags: d.tags, chunks: d.chunks });
+      const summarize = (d: DocSummary): DocumentSummary => ({ collection, path: d.path, title: d.title, tags: d.tags, chunks: d.chunks });
       const indexing = indexingNotice();
       if (params.name !== undefined) {
         // What a model asks when a link is ambiguous: every document the name could mean, the one
@@ -217,6 +226,8 @@ export function createDocsService(deps: DocsServiceDeps): DocsService {
     },
 
     status: () => manager.status(),
+
+    collections: () => [{ name: collection, description: collectionOf(config).description, root: config.docs.root }],
 
     onDocumentsChanged: (listener) => manager.onCorpusChanged(listener),
   };

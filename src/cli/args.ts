@@ -16,7 +16,10 @@ export interface CliArgs {
   /** `models pull`: download again even if the model is installed. */
   force?: boolean;
   modelsAction?: ModelsAction;
-  flags: { docs?: string; indexDir?: string; config?: string; logLevel?: string };
+  /** index, query, status: only this collection. */
+  collection?: string;
+  /** `docs` holds every `--docs` given, in order (several: one collection each). */
+  flags: { docs?: string[]; indexDir?: string; config?: string; logLevel?: string };
 }
 
 const COMMANDS: readonly CliCommand[] = ['serve', 'index', 'query', 'status', 'models', 'help', 'version'];
@@ -43,10 +46,13 @@ Commands:
   version               Print the version.
 
 Options:
-  --docs DIR            Documents root. Default: docs.root from the config file, then
-                        RAGDOCS_DOCS, then the current directory.
-  --index-dir DIR       Index directory. Default: a per-project folder under the user cache
-                        folder, keyed by the real path of the documents root.
+  --docs DIR            Documents root. Give it several times to serve several folders, one
+                        collection each (named after the folder). Default: [[collections]]
+                        or docs.root from the config file, then RAGDOCS_DOCS, then the
+                        current directory.
+  --collection NAME     index, query, status: only this collection.
+  --index-dir DIR       Index directory (one folder only). Default: a per-folder directory under
+                        the user cache folder, keyed by the real path of the documents root.
   --config FILE         TOML config file. Default: RAGDOCS_CONFIG, then .ragdocs.toml in the
                         documents root, then none (built-in defaults).
   --log-level LEVEL     ${LOG_LEVELS.join(' | ')} (default: info). Logs go to stderr.
@@ -63,11 +69,13 @@ RAGDOCS_EMBEDDER, RAGDOCS_COORDINATION_MODE, HF_ENDPOINT, HF_HUB_OFFLINE, HF_TOK
 
 Examples:
   mcp-markdown-ragdocs --docs ~/notes
+  mcp-markdown-ragdocs --docs ./docs --docs ~/notes
   mcp-markdown-ragdocs index --docs ./docs --rebuild
   mcp-markdown-ragdocs query "how do I rotate the API key" --top 3 --json --docs ./docs`;
 
 const OPTIONS = {
-  docs: { type: 'string' },
+  docs: { type: 'string', multiple: true },
+  collection: { type: 'string' },
   'index-dir': { type: 'string' },
   config: { type: 'string' },
   'log-level': { type: 'string' },
@@ -80,8 +88,9 @@ const OPTIONS = {
 } as const;
 
 /** Which command may take each command-specific flag. */
-const FLAG_COMMANDS: Record<'top' | 'json' | 'rebuild' | 'force', readonly CliCommand[]> = {
+const FLAG_COMMANDS: Record<'top' | 'json' | 'rebuild' | 'force' | 'collection', readonly CliCommand[]> = {
   top: ['query'],
+  collection: ['index', 'query', 'status'],
   json: ['query', 'status', 'models'],
   rebuild: ['index'],
   force: ['models'],
@@ -99,7 +108,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const [first, ...rest] = positionals;
 
   const flags: CliArgs['flags'] = {};
-  for (const [name, key] of [['docs', 'docs'], ['index-dir', 'indexDir'], ['config', 'config']] as const) {
+  if (values.docs !== undefined) {
+    if (values.docs.some((d) => d.trim() === '')) throw invalid('--docs needs a non-empty path');
+    flags.docs = values.docs;
+  }
+  for (const [name, key] of [['index-dir', 'indexDir'], ['config', 'config']] as const) {
     const value = values[name];
     if (value === undefined) continue;
     if (value.trim() === '') throw invalid(`--${name} needs a non-empty path`);
@@ -120,14 +133,19 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const command = first === undefined ? 'serve' : COMMANDS.find((c) => c === first);
   if (command === undefined) throw invalid(`unknown command "${first ?? ''}"; commands are ${COMMANDS.join(', ')}`);
 
-  for (const flag of ['top', 'json', 'rebuild', 'force'] as const) {
-    const given = flag === 'top' ? values.top !== undefined : values[flag];
+  for (const flag of ['top', 'json', 'rebuild', 'force', 'collection'] as const) {
+    const given = flag === 'top' || flag === 'collection' ? values[flag] !== undefined : values[flag];
     if (given && !FLAG_COMMANDS[flag].includes(command)) {
       throw invalid(`--${flag} only applies to ${FLAG_COMMANDS[flag].join(' and ')}, not to ${command}`);
     }
   }
 
   const args: CliArgs = { command, json: values.json, rebuild: values.rebuild, flags };
+  if (values.collection !== undefined) {
+    const name = values.collection.trim().toLowerCase();
+    if (name === '') throw invalid('--collection needs a name');
+    args.collection = name;
+  }
   if (command === 'query') {
     // Unquoted words (`query rotate api key`) are joined rather than rejected: the intent is clear.
     const text = rest.join(' ').trim();

@@ -1,8 +1,9 @@
-import { createApplication, type Application } from '../app/application.js';
+import type { Application } from '../app/application.js';
+import { createCollectionSet } from '../app/collection-set.js';
 import type { Logger } from '../app/logger.js';
 import type { Config } from '../config/types.js';
 import type { IndexStatus, SearchResult } from '../core/types.js';
-import { AppError } from '../core/errors.js';
+import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import { describeStatus, SEMANTIC_OFF, semanticSearchOn } from '../mcp/status-text.js';
 import { persistFix } from '../indexing/persist-health.js';
 import { startProgressBar, type ProgressBar } from './progress.js';
@@ -20,77 +21,120 @@ const NO_BACKGROUND_RETRY: readonly number[] = [];
  */
 const ONE_SHOT_ATTEMPTS = 5;
 
-/** `index`: bring the persisted index up to date with the folder, then exit. */
-export async function runIndex(config: Config, logger: Logger, rebuild: boolean, logged: ReadonlySet<string> = new Set(), indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, rebuild, embedderRetryMs: NO_BACKGROUND_RETRY, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
-  const tty = process.stderr.isTTY === true;
+/** The `index` command that fixes one collection (the CLI builds it from the flags that chose it). */
+export type IndexCommandOf = (collection: string) => string;
+
+const defaultIndexCommand: IndexCommandOf = () => 'mcp-markdown-ragdocs index';
+
+/**
+ * `index`: bring the persisted index of every collection (or of `only`) up to date with its
+ * folder, then exit. Collections are indexed one after the other (one progress bar at a time),
+ * sharing one embedder; one that fails does not stop the others, and makes the command exit 1.
+ */
+export async function runIndex(config: Config, logger: Logger, rebuild: boolean, logged: ReadonlySet<string> = new Set(), indexCommandOf: IndexCommandOf = defaultIndexCommand, only?: string): Promise<void> {
+  const set = createCollectionSet({ config, logger, watch: false, rebuild, embedderRetryMs: NO_BACKGROUND_RETRY, giveUpAfterFailures: ONE_SHOT_ATTEMPTS, ...(only !== undefined ? { only } : {}) });
+  const several = set.collections.length > 1;
+  const failures: string[] = [];
   try {
-    // Loads the persisted index and scans the whole folder: the bar's total is known before it starts.
-    await app.start();
-    // Indexing into memory only would end in "indexed N documents" with nothing saved.
-    throwIfNotSaved(app, config, indexCommand);
-    await settle(app, tty ? filesBar(app) : null);
-    throwIfNotSaved(app, config, indexCommand);
-    // The model (found, downloaded or failing) decides whether vectors can be computed now.
-    await withStatusLine(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
-    await settle(app, tty ? chunksBar(app) : null);
-    throwIfNotSaved(app, config, indexCommand);
-    const s = app.manager.status();
-    const vectors = s.embedder_state === 'off' ? '' : `, ${s.chunks_embedded} embedded`;
-    process.stderr.write(
-      `indexed ${s.documents} documents, ${s.chunks} chunks${vectors} (generation ${s.generation}; ${s.files_parsed} parsed, ${s.files_unchanged} unchanged)\n`,
-    );
-    reportUnsaid(s, logged);
-    // An unavailable embedder is a warning (the keyword index is complete); an indexing error is not.
-    const error = app.manager.indexingError();
-    if (error) throw new AppError('INTERNAL', error);
+    set.embedding.start();
+    for (const c of set.collections) {
+      const label = several ? `collection "${c.name}": ` : '';
+      if (c.app === null) {
+        failures.push(`${label}not indexed: ${c.problem ?? 'not served'}`);
+        process.stderr.write(`${label}not indexed: ${c.problem ?? 'not served'}\n`);
+        continue;
+      }
+      try {
+        await indexCollection(c.app, c.config, label, logged, indexCommandOf(c.name));
+      } catch (err) {
+        if (!several) throw err;
+        const message = errorMessage(err);
+        failures.push(`${label}${message}`);
+        process.stderr.write(`${label}${message}\n${isAppError(err) && err.hint ? `hint: ${err.hint}\n` : ''}`);
+      }
+    }
+    if (failures.length > 0) {
+      throw new AppError('INTERNAL', `${failures.length} of ${set.collections.length} collections were not fully indexed (see above)`, { hint: 'fix what is said above for each, then run the command again' });
+    }
   } finally {
-    await app.stop();
+    await set.stop();
   }
 }
 
-/** `query`: refresh the persisted index, run one hybrid query, print the results. */
-export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set(), indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
-  const app = createApplication({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY, embedderNoDownload: true, giveUpAfterFailures: ONE_SHOT_ATTEMPTS });
+async function indexCollection(app: Application, config: Config, label: string, logged: ReadonlySet<string>, indexCommand: string): Promise<void> {
+  const tty = process.stderr.isTTY === true;
+  // Loads the persisted index and scans the whole folder: the bar's total is known before it starts.
+  await app.start();
+  // Indexing into memory only would end in "indexed N documents" with nothing saved.
+  throwIfNotSaved(app, config, indexCommand);
+  await settle(app, tty ? filesBar(app, label) : null);
+  throwIfNotSaved(app, config, indexCommand);
+  // The model (found, downloaded or failing) decides whether vectors can be computed now.
+  await withStatusLine(app, tty, () => app.embedding.whenSettled(INDEX_DEADLINE_MS));
+  await settle(app, tty ? chunksBar(app, label) : null);
+  throwIfNotSaved(app, config, indexCommand);
+  const s = app.manager.status();
+  const vectors = s.embedder_state === 'off' ? '' : `, ${s.chunks_embedded} embedded`;
+  process.stderr.write(
+    `${label}indexed ${s.documents} documents, ${s.chunks} chunks${vectors} (generation ${s.generation}; ${s.files_parsed} parsed, ${s.files_unchanged} unchanged)\n`,
+  );
+  reportUnsaid(s, logged);
+  // An unavailable embedder is a warning (the keyword index is complete); an indexing error is not.
+  const error = app.manager.indexingError();
+  if (error) throw new AppError('INTERNAL', error);
+}
+
+/** `query`: refresh the persisted index of each collection, run one hybrid query over them, print the results. */
+export async function runQuery(config: Config, logger: Logger, text: string, top: number, json: boolean, logged: ReadonlySet<string> = new Set(), indexCommandOf: IndexCommandOf = defaultIndexCommand, only?: string): Promise<void> {
+  const set = createCollectionSet({ config, logger, watch: false, embedderRetryMs: NO_BACKGROUND_RETRY, embedderNoDownload: true, giveUpAfterFailures: ONE_SHOT_ATTEMPTS, ...(only !== undefined ? { only } : {}) });
+  const apps = set.collections.flatMap((c) => (c.app === null ? [] : [{ c, app: c.app }]));
   try {
-    await app.start();
-    await settle(app, null);
+    await set.start();
+    for (const { app } of apps) await settle(app, null);
     // Wait for a model that is in the cache to load; a missing one is not downloaded.
-    await app.embedding.whenSettled(120_000, { orDownloading: true });
-    await settle(app, null);
-    const { results } = await app.service.query({ query: text, topN: top });
-    process.stdout.write(json ? JSON.stringify({ results }, null, 2) + '\n' : formatResults(results));
-    if (!json) reportUnsaid(app.manager.status(), logged);
+    await set.embedding.whenSettled(120_000, { orDownloading: true });
+    for (const { app } of apps) await settle(app, null);
+    const { results, skipped } = await set.service.query({ query: text, topN: top });
+    const several = set.collections.length > 1;
+    process.stdout.write(json ? JSON.stringify({ results, ...(skipped ? { skipped } : {}) }, null, 2) + '\n' : formatResults(results, several));
+    for (const s of skipped ?? []) process.stderr.write(`warning: collection "${s.collection}" was not searched: ${s.reason}\n`);
+    if (!json) for (const { app } of apps) reportUnsaid(app.manager.status(), logged);
     // The answer came from memory and is complete; the refresh of the index on disk is not.
-    throwIfNotSaved(app, config, indexCommand);
+    for (const { c, app } of apps) throwIfNotSaved(app, c.config, indexCommandOf(c.name));
   } finally {
-    await app.stop();
+    await set.stop();
   }
 }
 
 /**
- * `status`: what the persisted index holds, without indexing anything, judged by the same rules
- * as `index_status` (a model missing from the cache makes it `degraded`, with the fix). A folder
- * that was never indexed says so and exits 1 with the command that indexes it.
+ * `status`: what the persisted index of each collection holds, without indexing anything, judged
+ * by the same rules as `index_status` (a model missing from the cache makes it `degraded`, with
+ * the fix). A folder that was never indexed says so and exits 1 with the command that indexes it.
  */
-export async function runStatus(config: Config, logger: Logger, json: boolean, indexCommand = 'mcp-markdown-ragdocs index'): Promise<void> {
-  const app = createApplication({ config, logger, watch: false });
+export async function runStatus(config: Config, logger: Logger, json: boolean, indexCommandOf: IndexCommandOf = defaultIndexCommand, only?: string): Promise<void> {
+  const set = createCollectionSet({ config, logger, watch: false, ...(only !== undefined ? { only } : {}) });
   try {
-    await app.manager.openForStatus(indexCommand);
-    await app.embedding.inspect();
-    const s = app.manager.status();
-    const indexed = app.manager.hasPersistedIndex();
-    const problem = indexed ? null : `${config.docs.root} has not been indexed yet (no index in ${config.index.dir}): run \`${indexCommand}\``;
+    const never: string[] = [];
+    for (const c of set.collections) {
+      if (c.app === null) continue;
+      await c.app.manager.openForStatus(indexCommandOf(c.name));
+      if (!c.app.manager.hasPersistedIndex()) {
+        never.push(`${c.root} has not been indexed yet (no index in ${c.config.index.dir}): run \`${indexCommandOf(c.name)}\``);
+      }
+    }
+    await set.embedding.inspect();
+    const s = set.service.status();
+    const unserved = set.collections.some((c) => c.app === null);
     if (json) {
-      const out = problem === null ? s : { ...s, state: 'degraded', last_error: problem, warnings: [problem, ...s.warnings] };
+      const out = never.length === 0 ? s : { ...s, state: 'degraded', last_error: never[0] ?? null, warnings: [...never, ...s.warnings] };
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     } else {
       // This process's instance id means nothing to the reader of `status`; --json keeps it.
-      process.stdout.write(`${problem === null ? '' : `${problem}\n`}${describeStatus({ ...s, instance_id: '' })}\n`);
+      process.stdout.write(`${never.map((p) => `${p}\n`).join('')}${describeStatus({ ...s, instance_id: '' })}\n`);
     }
-    if (problem !== null) process.exitCode = 1;
+    if (never.length > 0 || unserved) process.exitCode = 1;
   } finally {
-    await app.stop();
+    await set.stop();
   }
 }
 
@@ -129,19 +173,19 @@ async function settle(app: Application, bar: ProgressBar | null): Promise<void> 
 }
 
 /** Files to check, counted after the scan; null when there is nothing to do. */
-function filesBar(app: Application): ProgressBar | null {
+function filesBar(app: Application, label = ''): ProgressBar | null {
   const total = app.manager.queuedFiles();
   if (total === 0) return null;
   const base = app.manager.counters.filesChecked;
-  return startProgressBar({ label: 'indexing', unit: 'files', total, read: () => app.manager.counters.filesChecked - base, write: writeStderr });
+  return startProgressBar({ label: `${label}indexing`, unit: 'files', total, read: () => app.manager.counters.filesChecked - base, write: writeStderr });
 }
 
 /** Chunks still without a vector once the embedder is ready; null when none are due. */
-function chunksBar(app: Application): ProgressBar | null {
+function chunksBar(app: Application, label = ''): ProgressBar | null {
   const s = app.manager.status();
   if (s.embedder_state !== 'ready' || s.chunks_embedded >= s.chunks) return null;
   const base = s.chunks_embedded;
-  return startProgressBar({ label: 'embedding', unit: 'chunks', total: s.chunks - base, read: () => app.manager.status().chunks_embedded - base, write: writeStderr });
+  return startProgressBar({ label: `${label}embedding`, unit: 'chunks', total: s.chunks - base, read: () => app.manager.status().chunks_embedded - base, write: writeStderr });
 }
 
 /** While the model is found, downloaded or loaded: one line that says which, redrawn in place. */
@@ -181,14 +225,14 @@ function reportUnsaid(s: IndexStatus, logged: ReadonlySet<string>): void {
   }
 }
 
-function formatResults(results: SearchResult[]): string {
+function formatResults(results: SearchResult[], several = false): string {
   if (results.length === 0) return 'No results.\n';
   return (
     results
       .map((r, i) => {
         const where = r.heading_path.length > 0 ? ` › ${r.heading_path.join(' › ')}` : '';
         const snippet = r.content.replace(/\s+/g, ' ').slice(0, 200);
-        return `${i + 1}. ${r.path}${where} (lines ${r.start_line}-${r.end_line}, score ${r.score.toFixed(4)}, ${r.matched_by.join('+')})\n   ${snippet}`;
+        return `${i + 1}. ${several ? `[${r.collection}] ` : ''}${r.path}${where} (lines ${r.start_line}-${r.end_line}, score ${r.score.toFixed(4)}, ${r.matched_by.join('+')})\n   ${snippet}`;
       })
       .join('\n') + '\n'
   );

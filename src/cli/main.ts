@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { errorMessage, isAppError } from '../core/errors.js';
+import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import { chooseLogFormat, createLogger, type Logger } from '../app/logger.js';
 import type { LoggingConfig } from '../config/types.js';
 
@@ -67,25 +67,43 @@ async function dispatch(args: CliArgs, config: Config, logger: Logger, logged: R
     return runModels(config, logger, args.modelsAction ?? 'status', { force: args.force ?? false, json: args.json });
   }
   const { runIndex, runQuery, runStatus } = await import('./commands.js');
+  const only = chooseCollection(args.collection, config);
+  const indexCommandOf = (name: string): string => indexCommandFor(args.flags, config, name);
   switch (args.command) {
     case 'index':
-      return runIndex(config, logger, args.rebuild, logged, indexCommandFor(args.flags, config));
+      return runIndex(config, logger, args.rebuild, logged, indexCommandOf, only);
     case 'query':
-      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json, logged, indexCommandFor(args.flags, config));
+      return runQuery(config, logger, args.queryText ?? '', args.top ?? config.search.defaultTopN, args.json, logged, indexCommandOf, only);
     case 'status':
-      return runStatus(config, logger, args.json, indexCommandFor(args.flags, config));
+      return runStatus(config, logger, args.json, indexCommandOf, only);
     default:
       return;
   }
 }
 
-/** The `index` command for the folder `status` looked at, with the flags that chose its index. */
-function indexCommandFor(flags: CliArgs['flags'], config: Config): string {
+/** `--collection NAME` checked against the configuration (a usage error lists the names). */
+function chooseCollection(name: string | undefined, config: Config): string | undefined {
+  if (name === undefined) return undefined;
+  if (config.collections.some((c) => c.name === name)) return name;
+  const names = config.collections.map((c) => `"${c.name}"`).join(', ');
+  throw new AppError('INVALID_ARGUMENT', `--collection "${name}" is not configured; the collections are ${names}`, {
+    hint: 'Omit --collection to use every collection, or pass one of the names above.',
+  });
+}
+
+/**
+ * The `index` command that brings one collection up to date, with the flags that chose its index:
+ * the config file's collection by name, or its folder.
+ */
+function indexCommandFor(flags: CliArgs['flags'], config: Config, collection: string): string {
   const quote = (p: string): string => (/^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+  const c = config.collections.find((x) => x.name === collection) ?? config.collections[0];
   const parts = ['mcp-markdown-ragdocs index'];
   if (config.configFile !== null) parts.push(`--config ${quote(config.configFile)}`);
-  parts.push(`--docs ${quote(config.docs.root)}`);
-  if (flags.indexDir !== undefined) parts.push(`--index-dir ${quote(config.index.dir)}`);
+  const fromFile = config.collections.length > 1 && (flags.docs === undefined || flags.docs.length === 0);
+  if (fromFile) parts.push(`--collection ${collection}`);
+  else parts.push(`--docs ${quote(c?.docs.root ?? config.docs.root)}`);
+  if (flags.indexDir !== undefined) parts.push(`--index-dir ${quote(c?.index.dir ?? config.index.dir)}`);
   return parts.join(' ');
 }
 

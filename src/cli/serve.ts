@@ -1,10 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Application } from '../app/application.js';
+import type { CollectionSet } from '../app/collection-set.js';
 import type { Logger } from '../app/logger.js';
 import type { Config } from '../config/types.js';
 import type { IndexStatus } from '../core/types.js';
 import { createMcpServer } from '../mcp/server.js';
-import type { DocsService } from '../mcp/service.js';
+import type { CollectionInfo, DocsService } from '../mcp/service.js';
+import { persistedDocumentCount } from '../storage/manifest.js';
 
 /** Upper bound on an orderly shutdown before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 1500;
@@ -16,23 +17,24 @@ const SHUTDOWN_DEADLINE_MS = 1500;
  * releasing the index lock, and exits within the deadline regardless.
  */
 export async function runServe(config: Config, logger: Logger, version: string, configProblem?: string): Promise<void> {
-  let app: Application | null = null;
+  let app: CollectionSet | null = null;
   // The heavy modules load once the handshake is done (or after a second at the latest), so the
   // `initialize` answer does not wait for them.
   let startLoading: () => void = () => undefined;
   const handshakeDone = new Promise<void>((resolve) => (startLoading = resolve));
   const appReady = handshakeDone
-    .then(() => import('../app/application.js'))
-    .then(({ createApplication }) => {
-      app = createApplication({ config, logger, watch: true, configProblem });
+    .then(() => import('../app/collection-set.js'))
+    .then(({ createCollectionSet }) => {
+      app = createCollectionSet({ config, logger, watch: true, ...(configProblem !== undefined ? { configProblem } : {}) });
       return app;
     });
   const server = createMcpServer(deferredService(appReady, () => app, config), {
     name: 'mcp-markdown-ragdocs',
     version,
     logger: { error: (obj, msg) => logger.error(obj, msg) },
-    // The size is not known yet: the index loads after the handshake, so the instructions say so.
     docsRoot: config.docs.root,
+    // The index loads after the handshake: sizes are what each index on disk last recorded.
+    collections: collectionsAtStart(config),
   });
   const transport = new StdioServerTransport();
   let shuttingDown = false;
@@ -61,15 +63,24 @@ export async function runServe(config: Config, logger: Logger, version: string, 
   server.server.oninitialized = () => startLoading();
   setTimeout(() => startLoading(), 1000).unref();
   await server.connect(transport);
-  logger.info({ docs: config.docs.root, index: config.index.dir }, 'server ready on stdio');
+  logger.info(
+    config.collections.length === 1 ? { docs: config.docs.root, index: config.index.dir } : { collections: config.collections.map((c) => ({ name: c.name, docs: c.docs.root, index: c.index.dir })) },
+    'server ready on stdio',
+  );
   appReady
     .then((started) => started.start())
     .catch((err: unknown) => logger.error({ err }, 'startup indexing failed'));
 }
 
+/** Each collection with the document count its index on disk records (null: none yet, or unreadable). */
+function collectionsAtStart(config: Config): (CollectionInfo & { documents: number | null })[] {
+  return config.collections.map((c) => ({ name: c.name, description: c.description, root: c.docs.root, documents: c.problem === null ? persistedDocumentCount(c.index.dir) : null }));
+}
+
 /** The tools' service before the application has loaded: calls wait for it; status says `loading`. */
-function deferredService(ready: Promise<Application>, current: () => Application | null, config: Config): DocsService {
+function deferredService(ready: Promise<CollectionSet>, current: () => CollectionSet | null, config: Config): DocsService {
   return {
+    collections: () => config.collections.map((c) => ({ name: c.name, description: c.description, root: c.docs.root })),
     query: async (params) => (await ready).service.query(params),
     queryCompressed: async (params) => (await ready).service.queryCompressed(params),
     getDocument: async (params) => (await ready).service.getDocument(params),
@@ -90,6 +101,35 @@ function deferredService(ready: Promise<Application>, current: () => Application
 }
 
 function loadingStatus(config: Config): IndexStatus {
+  const status = loadingStatusOf(config);
+  return {
+    ...status,
+    collections: config.collections.map((c) => ({
+      name: c.name,
+      description: c.description,
+      root: c.docs.root,
+      state: 'loading',
+      documents: 0,
+      chunks: 0,
+      generation: 0,
+      pending_files: 0,
+      chunks_embedded: 0,
+      embeddings_computed: 0,
+      embeddings_reused: 0,
+      files_parsed: 0,
+      files_unchanged: 0,
+      index_dir: c.index.dir,
+      lock_holder: null,
+      lock_wait_ms: 0,
+      last_error: null,
+      index_problem: null,
+      index_fix: null,
+      warnings: [],
+    })),
+  };
+}
+
+function loadingStatusOf(config: Config): IndexStatus {
   return {
     state: 'loading',
     documents: 0,

@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { AppError } from '../core/errors.js';
 import { resolveEmbedderConfig, type EmbedderEnv } from './embedder.js';
 import { readEnvOverrides, type EnvOverrides } from './env.js';
@@ -13,7 +13,7 @@ import {
 } from './paths.js';
 import { CONFIG_FIX_HINT, configError, describeIssues, formatProblems, formatValue, type ConfigProblem } from './problems.js';
 import { defaultSettings, LOG_LEVELS, quoteList, validateSettings, type FileSettings } from './schema.js';
-import type { Config, LogLevel } from './types.js';
+import type { CollectionConfig, Config, DocsConfig, IndexConfig, LogLevel } from './types.js';
 
 /** Everything `loadConfig` depends on, passed in so tests need no real process state. */
 export interface LoadConfigInput {
@@ -25,7 +25,7 @@ export interface LoadConfigInput {
   /** Skip the config file entirely (serve falls back to this when the file is invalid). */
   ignoreConfigFile?: boolean;
   /** Raw CLI flag values; relative paths resolve against `cwd`. */
-  flags: { docs?: string; indexDir?: string; config?: string; logLevel?: string };
+  flags: { docs?: string | readonly string[]; indexDir?: string; config?: string; logLevel?: string };
 }
 
 /**
@@ -35,8 +35,9 @@ export interface LoadConfigInput {
  */
 export function loadConfig(input: LoadConfigInput): Config {
   const { cwd, env, homeDir } = input;
+  const docsFlags = input.flags.docs;
   const flags = {
-    docs: nonEmpty(input.flags.docs),
+    docs: (typeof docsFlags === 'string' ? [docsFlags] : (docsFlags ?? [])).filter((d) => d.trim() !== ''),
     indexDir: nonEmpty(input.flags.indexDir),
     config: nonEmpty(input.flags.config),
     logLevel: nonEmpty(input.flags.logLevel),
@@ -51,7 +52,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   const configPath = input.ignoreConfigFile ? null : locateConfigFile({
     flagPath: flags.config === undefined ? undefined : fromCwd(flags.config),
     envPath: overrides.config === undefined ? undefined : fromCwd(overrides.config),
-    candidateRoot: fromCwd(flags.docs ?? overrides.docs ?? '.'),
+    candidateRoot: fromCwd(flags.docs[0] ?? overrides.docs ?? '.'),
   });
   let settings: FileSettings = defaultSettings();
   if (configPath !== null) {
@@ -71,34 +72,56 @@ export function loadConfig(input: LoadConfigInput): Config {
   const configDir = configPath === null ? cwd : dirname(configPath);
   const fromFile = (path: string): string => resolveUserPath(path, configDir, homeDir);
 
-  const root = resolveDocsRoot(
-    flags.docs !== undefined
-      ? { path: fromCwd(flags.docs), origin: '--docs' }
-      : settings.docs.root !== undefined
-        ? { path: fromFile(settings.docs.root), origin: `docs.root in ${configPath ?? 'the config file'}` }
-        : overrides.docs !== undefined
-          ? { path: fromCwd(overrides.docs), origin: 'RAGDOCS_DOCS' }
-          : { path: cwd, origin: 'the current directory (no --docs, docs.root or RAGDOCS_DOCS given)' },
-  );
-
   const cacheRoot = userCacheDir(input.platform ?? process.platform, env, homeDir);
-  const indexDirInput =
+  const specs = collectionSpecs(flags.docs, settings, overrides.docs, { fromCwd, fromFile, cwd, configPath });
+  // One index folder named by a flag, the environment or index.dir can serve only one collection.
+  const sharedIndexDir =
     flags.indexDir !== undefined
-      ? fromCwd(flags.indexDir)
+      ? { path: fromCwd(flags.indexDir), origin: '--index-dir' }
       : overrides.indexDir !== undefined
-        ? fromCwd(overrides.indexDir)
+        ? { path: fromCwd(overrides.indexDir), origin: 'RAGDOCS_INDEX_DIR' }
         : settings.index.dir !== undefined
-          ? fromFile(settings.index.dir)
-          : defaultIndexDir(root, cacheRoot);
-  const indexDir = realpathOfPossiblyMissing(indexDirInput);
-  const indexInsideRoot = relativeInside(root, indexDir);
-  if (indexInsideRoot === '') {
+          ? { path: fromFile(settings.index.dir), origin: 'index.dir' }
+          : undefined;
+  if (sharedIndexDir !== undefined && specs.length > 1) {
     throw configError(
       'CONFIG_INVALID',
-      `The index directory ${indexDir} is the documents root itself.`,
-      'Choose a separate folder with --index-dir DIR (or RAGDOCS_INDEX_DIR / index.dir), or omit it to use the cache folder.',
+      `${sharedIndexDir.origin} names one index folder, but ${specs.length} collections are configured (${specs.map((c) => c.name ?? c.path).join(', ')}).`,
+      'Each collection keeps its own index (by default under the cache folder, keyed by the real path of its folder): drop ' +
+        `${sharedIndexDir.origin}, or set index_dir in each [[collections]] entry.`,
     );
   }
+  const collections = resolveCollections(specs, (root, spec) =>
+    realpathOfPossiblyMissing(spec.indexDir ?? sharedIndexDir?.path ?? defaultIndexDir(root, cacheRoot)),
+  );
+
+  const docsFor = (c: ResolvedCollection): DocsConfig => {
+    // Index dirs inside the folder are excluded whatever the user configured: indexing our own
+    // files would loop (another collection's index may live there too).
+    const ownIndexDirs = collections.map((o) => relativeInside(c.root, o.indexDir)).filter((rel): rel is string => rel !== undefined && rel !== '');
+    return {
+      root: c.root,
+      include: [...(c.include ?? settings.docs.include)],
+      exclude: [...settings.docs.exclude, ...c.exclude, ...ownIndexDirs.flatMap((rel) => [escapeGlob(rel), `${escapeGlob(rel)}/**`])],
+      extensions: normalizeExtensions(settings.docs.extensions),
+      maxFileBytes: Math.floor(settings.docs.max_file_mb * 1024 * 1024),
+    };
+  };
+  const indexFor = (c: ResolvedCollection): IndexConfig => ({
+    dir: c.indexDir,
+    coordinationMode: overrides.coordinationMode ?? settings.index.coordination_mode,
+    lockTimeoutSeconds: settings.index.lock_timeout_seconds,
+    debounceMs: settings.index.debounce_ms,
+    batchSize: settings.index.batch_size,
+  });
+  const collectionConfigs: CollectionConfig[] = collections.map((c) => ({
+    name: c.name,
+    description: c.description,
+    docs: docsFor(c),
+    index: indexFor(c),
+    problem: c.problem,
+  }));
+  const first = collectionConfigs[0] as CollectionConfig;
 
   const logFile =
     overrides.logFile !== undefined
@@ -108,24 +131,9 @@ export function loadConfig(input: LoadConfigInput): Config {
         : null;
 
   const config: Config = {
-    docs: {
-      root,
-      include: [...settings.docs.include],
-      // The index dir is excluded whatever the user configured: indexing our own files would loop.
-      exclude:
-        indexInsideRoot === undefined
-          ? [...settings.docs.exclude]
-          : [...settings.docs.exclude, escapeGlob(indexInsideRoot), `${escapeGlob(indexInsideRoot)}/**`],
-      extensions: normalizeExtensions(settings.docs.extensions),
-      maxFileBytes: Math.floor(settings.docs.max_file_mb * 1024 * 1024),
-    },
-    index: {
-      dir: indexDir,
-      coordinationMode: overrides.coordinationMode ?? settings.index.coordination_mode,
-      lockTimeoutSeconds: settings.index.lock_timeout_seconds,
-      debounceMs: settings.index.debounce_ms,
-      batchSize: settings.index.batch_size,
-    },
+    docs: first.docs,
+    index: first.index,
+    collections: collectionConfigs,
     chunking: { minChars: settings.chunking.min_chars, maxChars: settings.chunking.max_chars },
     search: {
       fusion: settings.search.fusion,
@@ -168,6 +176,154 @@ function parseLogLevelFlag(value: string | undefined, problems: ConfigProblem[])
     problems.push({ source: 'command line', text });
   }
   return level;
+}
+
+/** A collection as configured, before its folder is resolved. */
+interface CollectionSpec {
+  /** Null: derived from the folder's name. */
+  name: string | null;
+  path: string;
+  origin: string;
+  description: string;
+  include: readonly string[] | undefined;
+  exclude: readonly string[];
+  indexDir: string | undefined;
+}
+
+interface ResolvedCollection {
+  name: string;
+  description: string;
+  root: string;
+  indexDir: string;
+  include: readonly string[] | undefined;
+  exclude: readonly string[];
+  problem: string | null;
+}
+
+/**
+ * The folders to serve, by precedence: every `--docs`, else the file's `[[collections]]` (or its
+ * `docs.root`), else RAGDOCS_DOCS, else the current directory.
+ */
+function collectionSpecs(
+  docsFlags: readonly string[],
+  settings: FileSettings,
+  envDocs: string | undefined,
+  at: { fromCwd: (p: string) => string; fromFile: (p: string) => string; cwd: string; configPath: string | null },
+): CollectionSpec[] {
+  const plain = (path: string, origin: string): CollectionSpec => ({ name: null, path, origin, description: '', include: undefined, exclude: [], indexDir: undefined });
+  const file = at.configPath ?? 'the config file';
+  if (docsFlags.length > 0) return docsFlags.map((d) => plain(at.fromCwd(d), '--docs'));
+  if (settings.collections !== undefined) {
+    if (settings.docs.root !== undefined) {
+      throw configError(
+        'CONFIG_INVALID',
+        `${file} sets both docs.root and [[collections]]: they both say which folders to serve.`,
+        'Keep one: docs.root for a single folder, or one [[collections]] entry per folder (move docs.root into an entry with a name).',
+      );
+    }
+    if (settings.collections.length === 0) {
+      throw configError('CONFIG_INVALID', `${file} has an empty collections list.`, 'Add a [[collections]] entry with name and path, or remove the key to serve one folder.');
+    }
+    return settings.collections.map((c, i) => ({
+      name: c.name,
+      path: at.fromFile(c.path),
+      origin: `[[collections]] #${i + 1} ("${c.name}") in ${file}`,
+      description: c.description.trim(),
+      include: c.include,
+      exclude: c.exclude,
+      indexDir: c.index_dir === undefined ? undefined : at.fromFile(c.index_dir),
+    }));
+  }
+  if (settings.docs.root !== undefined) return [plain(at.fromFile(settings.docs.root), `docs.root in ${file}`)];
+  if (envDocs !== undefined) return [plain(at.fromCwd(envDocs), 'RAGDOCS_DOCS')];
+  return [plain(at.cwd, 'the current directory (no --docs, docs.root or RAGDOCS_DOCS given)')];
+}
+
+/**
+ * Real folders, names and index dirs of the collections. A single folder that cannot be served is
+ * an error, as it always was; among several, it becomes that collection's `problem` (the others
+ * serve) unless none can be served. Two collections on one folder, two with one name or one index
+ * dir, and an index dir that is a documents root are errors.
+ */
+function resolveCollections(specs: readonly CollectionSpec[], indexDirOf: (root: string, spec: CollectionSpec) => string): ResolvedCollection[] {
+  const resolved: ResolvedCollection[] = [];
+  const failures: AppError[] = [];
+  for (const spec of specs) {
+    let root: string;
+    let problem: string | null = null;
+    try {
+      root = resolveDocsRoot({ path: spec.path, origin: spec.origin });
+    } catch (err) {
+      if (specs.length === 1 || !(err instanceof AppError)) throw err;
+      failures.push(err);
+      root = spec.path;
+      problem = err.message.split('\n')[0] ?? err.message;
+    }
+    resolved.push({ name: spec.name ?? '', description: spec.description, root, indexDir: indexDirOf(root, spec), include: spec.include, exclude: spec.exclude, problem });
+  }
+  if (failures.length === specs.length) throw failures[0] as AppError;
+  nameCollections(resolved, specs);
+  const byRoot = new Map<string, string>();
+  const byName = new Map<string, string>();
+  const byIndex = new Map<string, string>();
+  for (const c of resolved) {
+    const sameRoot = byRoot.get(c.root);
+    if (sameRoot !== undefined) {
+      throw configError(
+        'CONFIG_INVALID',
+        `Collections "${sameRoot}" and "${c.name}" are the same folder, ${c.root}.`,
+        'A folder is served as one collection: keep one entry (to search part of it, use include/exclude, or the path_glob of the tools).',
+      );
+    }
+    const sameName = byName.get(c.name);
+    if (sameName !== undefined) {
+      throw configError('CONFIG_INVALID', `Two collections are named "${c.name}" (${sameName} and ${c.root}).`, 'Give each [[collections]] entry its own name.');
+    }
+    const sameIndex = byIndex.get(c.indexDir);
+    if (sameIndex !== undefined) {
+      throw configError('CONFIG_INVALID', `Collections "${sameIndex}" and "${c.name}" would share the index folder ${c.indexDir}.`, 'Give each collection its own index_dir, or omit it to use the cache folder.');
+    }
+    byRoot.set(c.root, c.name);
+    byName.set(c.name, c.root);
+    byIndex.set(c.indexDir, c.name);
+  }
+  for (const c of resolved) {
+    for (const other of resolved) {
+      if (relativeInside(other.root, c.indexDir) !== '') continue;
+      throw configError(
+        'CONFIG_INVALID',
+        `The index directory ${c.indexDir}${resolved.length > 1 ? ` (of collection "${c.name}")` : ''} is the documents root${other === c ? ' itself' : ` of collection "${other.name}"`}.`,
+        'Choose a separate folder with --index-dir DIR (or RAGDOCS_INDEX_DIR / index.dir, or index_dir in [[collections]]), or omit it to use the cache folder.',
+      );
+    }
+  }
+  return resolved;
+}
+
+/**
+ * Names for folders given without one (`--docs`): the folder's name in lower case ("My Notes" →
+ * "my-notes"); when two folders share a name, the parent's is put in front ("api-docs",
+ * "web-docs"), then a number.
+ */
+function nameCollections(resolved: ResolvedCollection[], specs: readonly CollectionSpec[]): void {
+  const slug = (text: string): string =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|[-_]+$/g, '')
+      .slice(0, 40)
+      .replace(/[-_]+$/, '');
+  const taken = new Set(specs.flatMap((s) => (s.name === null ? [] : [s.name])));
+  const derived = resolved.map((c, i) => (specs[i]?.name === null ? slug(basename(c.root)) || 'docs' : null));
+  resolved.forEach((c, i) => {
+    const own = derived[i];
+    if (own === null || own === undefined) return;
+    const clash = derived.some((d, j) => j !== i && d === own) || taken.has(own);
+    let name = clash ? slug(`${basename(dirname(c.root))}-${basename(c.root)}`) || own : own;
+    for (let n = 2; taken.has(name); n++) name = `${own.slice(0, 36)}-${n}`;
+    taken.add(name);
+    c.name = name;
+  });
 }
 
 /** The documents root must be an existing folder; it is stored as its real path. */

@@ -108,13 +108,20 @@ export function formatValue(value: unknown): string {
  * The parsed TOML keeps no positions, and a line number is what a user looks for first.
  */
 export function findKeyLine(toml: string, dottedKey: string): number | undefined {
+  const entry = /^collections\[#(\d+)\](?:\.([a-z_]+))?/.exec(dottedKey);
+  if (entry !== null) return findEntryKeyLine(toml, Number(entry[1]), entry[2]);
   const [section = '', key] = dottedKey.replace(/\[.*$/, '').split('.', 2);
   const lines = toml.split(/\r?\n/);
   let table = '';
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
+    if (/^\s*\[\[/.test(line)) {
+      // An array-of-tables entry: its keys belong to it, not to the section above.
+      table = `[[${/^\s*\[\[\s*([^\]]*?)\s*\]\]/.exec(line)?.[1] ?? ''}]]`;
+      continue;
+    }
     const header = /^\s*\[\s*([^\][]+?)\s*\]/.exec(line);
-    if (header !== null && !line.trimStart().startsWith('[[')) {
+    if (header !== null) {
       table = header[1] ?? '';
       const parts = splitKey(table);
       if (parts[0] === section && (parts[1] === key || (key === undefined && parts.length === 1))) return i + 1;
@@ -126,6 +133,24 @@ export function findKeyLine(toml: string, dottedKey: string): number | undefined
     if (full[0] === section && (key === undefined || full[1] === key)) return i + 1;
   }
   return undefined;
+}
+
+/** The line of `key` in the `n`th `[[collections]]` entry (from 1), or of the entry's header. */
+function findEntryKeyLine(toml: string, n: number, key: string | undefined): number | undefined {
+  const lines = toml.split(/\r?\n/);
+  let seen = 0;
+  let header: number | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (/^\s*\[/.test(line)) {
+      if (header !== undefined) break;
+      if (/^\s*\[\[\s*collections\s*\]\]/.test(line) && ++seen === n) header = i + 1;
+      continue;
+    }
+    if (header === undefined || key === undefined) continue;
+    if (new RegExp(`^\\s*["']?${key}["']?\\s*=`).test(line)) return i + 1;
+  }
+  return header;
 }
 
 function splitKey(dotted: string): string[] {

@@ -83,6 +83,19 @@ const loggingShape = {
   file: path.optional(),
 };
 
+/** A collection's name: what tools take as `collection` and results carry. */
+export const COLLECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+/** One `[[collections]]` entry: a named folder of documents with its own index. */
+const collectionShape = {
+  name: z.string().regex(COLLECTION_NAME),
+  path,
+  description: z.string().max(500).default(''),
+  include: z.array(z.string().min(1)).min(1).optional(),
+  exclude: z.array(z.string().min(1)).default([]),
+  index_dir: path.optional(),
+};
+
 const SHAPES = {
   docs: docsShape,
   index: indexShape,
@@ -90,6 +103,7 @@ const SHAPES = {
   search: searchShape,
   embedder: embedderShape,
   logging: loggingShape,
+  collections: collectionShape,
 };
 
 type Shapes = typeof SHAPES;
@@ -153,6 +167,14 @@ const EXPECT: { [S in SectionName]: { [K in keyof Shapes[S]]: string } } = {
     level: `one of ${quoteList(LOG_LEVELS)}`,
     file: 'a file path (relative to this file)',
   },
+  collections: {
+    name: 'a name of 1 to 40 lower-case letters, digits, "-" or "_", starting with a letter or digit, such as "project-docs"',
+    path: 'a folder path (relative to this file)',
+    description: 'a sentence of at most 500 characters saying what the folder holds',
+    include: 'a non-empty list of glob strings (replaces docs.include for this collection)',
+    exclude: 'a list of glob strings (added to docs.exclude for this collection)',
+    index_dir: 'a folder path (relative to this file)',
+  },
 };
 
 const settingsSchema = z.strictObject({
@@ -162,6 +184,7 @@ const settingsSchema = z.strictObject({
   search: z.strictObject(searchShape).prefault({}),
   embedder: z.strictObject(embedderShape).prefault({}),
   logging: z.strictObject(loggingShape).prefault({}),
+  collections: z.array(z.strictObject(collectionShape)).optional(),
 });
 
 /** The config file's content after validation and defaults (snake_case, paths not yet resolved). */
@@ -219,6 +242,7 @@ export function validateSettings(raw: unknown): { settings: FileSettings } | { i
 
 function toSchemaIssues(issue: z.core.$ZodIssue): SchemaIssue[] {
   const segments = issue.path.map(String);
+  if (segments[0] === 'collections') return collectionIssues(issue, segments);
   if (issue.code === 'unrecognized_keys') {
     const section = segments[0];
     const known = section !== undefined && isSection(section) ? Object.keys(SHAPES[section]) : sectionNames();
@@ -232,6 +256,25 @@ function toSchemaIssues(issue: z.core.$ZodIssue): SchemaIssue[] {
   const dotted = `${section ?? ''}.${key ?? ''}`;
   const where = rest.length > 0 ? `${dotted}[${rest.join('][')}]` : dotted;
   return [{ kind: 'invalid', key: where, value: issue.input, expect: describeKey(dotted) ?? issue.message }];
+}
+
+/**
+ * Issues inside `[[collections]]`, keyed `collections[#2].name` (the second entry, counted from 1
+ * as a reader counts them in the file); the expectation is that of `collections.name`.
+ */
+function collectionIssues(issue: z.core.$ZodIssue, segments: string[]): SchemaIssue[] {
+  const [, index, key, ...rest] = segments;
+  if (index === undefined) {
+    return [{ kind: 'invalid', key: 'collections', value: issue.input, expect: 'a list of tables, each written as a [[collections]] entry with name and path' }];
+  }
+  const entry = `collections[#${Number(index) + 1}]`;
+  const known = Object.keys(SHAPES.collections);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => ({ kind: 'unknown', key: `${entry}.${k}`, known: known.map((n) => `${entry}.${n}`) }));
+  }
+  if (key === undefined) return [{ kind: 'invalid', key: entry, value: issue.input, expect: 'a table with name and path ([[collections]])' }];
+  const where = rest.length > 0 ? `${entry}.${key}[${rest.join('][')}]` : `${entry}.${key}`;
+  return [{ kind: 'invalid', key: where, value: issue.input, expect: describeKey(`collections.${key}`) ?? issue.message }];
 }
 
 /** Rules that span keys. Checked on the raw input so they are reported alongside the others. */

@@ -98,9 +98,31 @@ export interface LoggingConfig {
   file: string | null;
 }
 
-export interface Config {
+/**
+ * One folder of documents with its own index: `[[collections]]` in the file, or one per `--docs`.
+ * A single folder is a collection too (named after the folder).
+ */
+export interface CollectionConfig {
+  /** What tools take as `collection` and results carry (see COLLECTION_NAME). */
+  name: string;
+  /** What the folder holds, for the model choosing where to look ('' when not given). */
+  description: string;
   docs: DocsConfig;
   index: IndexConfig;
+  /**
+   * Why this folder cannot be served (it does not exist, is not a folder): set only when other
+   * collections can be; the collection is then reported `degraded` with it and the rest serve.
+   */
+  problem: string | null;
+}
+
+export interface Config {
+  /** The first collection's folder (the only one, unless several are configured). */
+  docs: DocsConfig;
+  /** The first collection's index. */
+  index: IndexConfig;
+  /** Every collection, in the order configured; `docs` and `index` are those of the first. */
+  collections: readonly CollectionConfig[];
   chunking: ChunkingConfig;
   search: SearchConfig;
   embedder: EmbedderConfig;

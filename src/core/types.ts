@@ -116,6 +116,8 @@ export interface KeywordEvidence {
 
 /** A fused search result, as returned to MCP clients and the CLI. */
 export interface SearchResult {
+  /** The collection (folder) the document belongs to; `path` is relative to its root. */
+  collection: string;
   path: string;
   heading_path: string[];
   start_line: number;
@@ -203,6 +205,37 @@ export interface IndexStatus {
    */
   index_problem: string | null;
   /** What fixes index_problem (a command, or freeing space), else null. */
+  index_fix: string | null;
+  warnings: string[];
+  /**
+   * Each collection served, with its own counts and health (set by the server and `status`; one
+   * entry when one folder is served). With several, the fields above sum the counts, take the
+   * worst state and name each problem with its collection.
+   */
+  collections?: CollectionStatus[];
+}
+
+/** One collection in `index_status.collections`: its folder, description and own index's status. */
+export interface CollectionStatus {
+  name: string;
+  description: string;
+  /** Absolute real path of the collection's folder. */
+  root: string;
+  state: IndexState;
+  documents: number;
+  chunks: number;
+  generation: number;
+  pending_files: number;
+  chunks_embedded: number;
+  embeddings_computed: number;
+  embeddings_reused: number;
+  files_parsed: number;
+  files_unchanged: number;
+  index_dir: string;
+  lock_holder: LockHolderStatus | null;
+  lock_wait_ms: number;
+  last_error: string | null;
+  index_problem: string | null;
   index_fix: string | null;
   warnings: string[];
 }

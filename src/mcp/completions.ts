@@ -23,11 +23,22 @@ function pathRank(candidate: string, typed: string): number | null {
  * Indexed paths matching `value`, best first: the path starts with it, then the file name, then a
  * folder name, then anywhere; shorter paths first within a rank, then alphabetical.
  */
-export async function completeDocumentPath(service: DocsService, value: string | undefined): Promise<string[]> {
+export async function completeDocumentPath(service: DocsService, value: string | undefined, context?: { arguments?: Record<string, string> }): Promise<string[]> {
   const typed = (value ?? '').trim().replace(/^\.?\//, '').toLowerCase();
-  const { documents } = await service.listDocuments({});
+  const collection = context?.arguments?.collection?.trim();
+  let documents;
+  try {
+    ({ documents } = await service.listDocuments(collection ? { collection } : {}));
+  } catch {
+    // An unknown collection completes nothing; completion never reports errors.
+    return [];
+  }
   const ranked: { path: string; rank: number }[] = [];
+  const seen = new Set<string>();
   for (const d of documents) {
+    // The same path in two collections is one completion.
+    if (seen.has(d.path)) continue;
+    seen.add(d.path);
     const rank = pathRank(d.path, typed);
     if (rank !== null) ranked.push({ path: d.path, rank });
   }
@@ -43,9 +54,10 @@ export async function completeDocumentPath(service: DocsService, value: string |
 export async function completeHeading(service: DocsService, value: string | undefined, context?: { arguments?: Record<string, string> }): Promise<string[]> {
   const path = context?.arguments?.path?.trim();
   if (!path) return [];
+  const collection = context?.arguments?.collection?.trim();
   let headings;
   try {
-    headings = (await service.getDocument({ path })).headings;
+    headings = (await service.getDocument({ path, ...(collection ? { collection } : {}) })).headings;
   } catch {
     // An unknown or refused path has no headings to offer; completion never reports errors.
     return [];
@@ -63,4 +75,11 @@ export async function completeHeading(service: DocsService, value: string | unde
     seen.add(h.text);
   }
   return [...starts, ...contains];
+}
+
+/** Collection names starting with (then containing) what was typed, in configured order. */
+export function completeCollection(service: Pick<DocsService, 'collections'>, value: string | undefined): string[] {
+  const typed = (value ?? '').trim().toLowerCase();
+  const names = service.collections().map((c) => c.name);
+  return [...names.filter((n) => n.startsWith(typed)), ...names.filter((n) => !n.startsWith(typed) && n.includes(typed))];
 }

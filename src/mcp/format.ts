@@ -1,5 +1,19 @@
 import type { SearchResult } from '../core/types.js';
-import type { IndexingNotice, LinkOut, LinkProblems } from './service.js';
+import type { IndexingNotice, LinkOut, LinkProblems, SkippedCollection } from './service.js';
+
+/** How results are shown when several collections are served. */
+export interface CollectionView {
+  /** Several collections are served: name each result's collection. */
+  several?: boolean;
+  /** Collections left out of this answer. */
+  skipped?: readonly SkippedCollection[] | undefined;
+}
+
+/** "Not searched: collection "vendor" (its folder … does not exist)." */
+export function formatSkipped(skipped: readonly SkippedCollection[] | undefined, verb = 'searched'): string {
+  if (skipped === undefined || skipped.length === 0) return '';
+  return `Not ${verb}: ${skipped.map((s) => `collection "${s.collection}" (${s.reason})`).join('; ')}.\n\n`;
+}
 
 /**
  * Text renderings of tool results. Many clients show the model only the text content, so it
@@ -52,8 +66,8 @@ export function formatIndexingNotice(notice: IndexingNotice): string {
 }
 
 /** Numbered results: location, lines, score, retrievers, then an indented snippet (after the indexing notice, if any). */
-export function formatResults(query: string, results: readonly SearchResult[], indexing?: IndexingNotice): string {
-  const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
+export function formatResults(query: string, results: readonly SearchResult[], indexing?: IndexingNotice, view: CollectionView = {}): string {
+  const notice = `${indexing ? `${formatIndexingNotice(indexing)}\n\n` : ''}${formatSkipped(view.skipped)}`;
   if (results.length === 0) {
     if (indexing) return `${notice}No results for ${quoteQuery(query)} yet. Try again when indexing is done, or check index_status.`;
     return `No results for ${quoteQuery(query)}. Try other words, drop filters, or check index_status.`;
@@ -61,11 +75,11 @@ export function formatResults(query: string, results: readonly SearchResult[], i
   const header = `${notice}${results.length} result${results.length === 1 ? '' : 's'} for ${quoteQuery(query)}:`;
   const blocks = results.map((r, i) => {
     const head =
-      `${i + 1}. ${formatLocation(r.path, r.heading_path)} (lines ${r.start_line}–${r.end_line}, ` +
+      `${i + 1}. ${view.several ? `[${r.collection}] ` : ''}${formatLocation(r.path, r.heading_path)} (lines ${r.start_line}–${r.end_line}, ` +
       `score ${formatScore(r.score)}, ${r.matched_by.join('+') || 'unknown'})`;
     return `${head}\n${indent(trimSnippet(r.content), '   ')}`;
   });
-  return [header, ...blocks].join('\n\n') + '\n\nRead more with get_document (path, start_line, end_line).';
+  return [header, ...blocks].join('\n\n') + `\n\nRead more with get_document (path, ${view.several ? 'collection, ' : ''}start_line, end_line).`;
 }
 
 /** Enough digits to compare RRF-sized scores (≈0.01–0.1) without noise. */
@@ -74,18 +88,19 @@ export function formatScore(score: number): string {
 }
 
 export function formatDocumentList(
-  documents: readonly { path: string; title: string; tags: string[]; chunks: number }[],
+  documents: readonly { collection?: string; path: string; title: string; tags: string[]; chunks: number }[],
   indexing?: IndexingNotice,
   named?: { name: string; hint?: string | undefined },
+  view: CollectionView = {},
 ): string {
-  const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
+  const notice = `${indexing ? `${formatIndexingNotice(indexing)}\n\n` : ''}${formatSkipped(view.skipped, 'listed')}`;
   if (documents.length === 0) {
     if (named) return `${notice}${named.hint ?? `No document is called ${JSON.stringify(named.name)}.`}`;
     return `${notice}No documents match. Drop the filters, or check index_status.`;
   }
   const shown = documents.slice(0, MAX_LISTED_DOCUMENTS).map((d) => {
     const tags = d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : '';
-    return `- ${d.path} — ${d.title}${tags} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`;
+    return `- ${view.several && d.collection !== undefined ? `[${d.collection}] ` : ''}${d.path} — ${d.title}${tags} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`;
   });
   const more =
     documents.length > MAX_LISTED_DOCUMENTS

@@ -39,7 +39,9 @@ export function watchResourceList(server: McpServer, service: DocsService, logge
     checking = true;
     try {
       const { documents } = await service.listDocuments({});
-      const paths = documents.map((d) => d.path).sort();
+      // Keyed like listDocumentResources' `paths`: with several collections, a path per collection.
+      const several = service.collections().length > 1;
+      const paths = documents.map((d) => (several ? `${d.collection}\0${d.path}` : d.path)).sort();
       if (closed) return;
       if (known !== null && !samePaths(known, paths)) server.sendResourceListChanged();
       known = paths;

@@ -22,9 +22,12 @@ const RESOURCE_NOT_FOUND = -32002;
 /** Resources per `resources/list` page; a vault of 50,000 notes would be megabytes in one answer. */
 export const RESOURCE_PAGE_SIZE = 500;
 
-/** The resource URI of a document path (relative, `/`-separated), with an optional heading slug. */
-export function documentUri(path: string, headingSlug?: string): string {
-  const base = URI_PREFIX + path.split('/').map(encodeURIComponent).join('/');
+/**
+ * The resource URI of a document path (relative, `/`-separated), with an optional heading slug.
+ * A server of several collections adds `?collection=NAME` (the same path may be in two of them).
+ */
+export function documentUri(path: string, headingSlug?: string, collection?: string): string {
+  const base = URI_PREFIX + path.split('/').map(encodeURIComponent).join('/') + (collection === undefined ? '' : `?collection=${encodeURIComponent(collection)}`);
   return headingSlug === undefined ? base : `${base}#${encodeURIComponent(headingSlug)}`;
 }
 
@@ -37,18 +40,23 @@ export function mimeTypeOf(path: string): string {
  * The document path (and section) a resource URI names. Only the shape is checked here;
  * whether the path stays inside the docs root is getDocument's job (real path + prefix).
  */
-export function parseDocumentUri(uri: string): { path: string; heading?: string } {
+export function parseDocumentUri(uri: string): { path: string; heading?: string; collection?: string } {
   if (!uri.startsWith(URI_PREFIX)) {
     throw new AppError('INVALID_ARGUMENT', `${uri} is not a document URI`, { hint: `Document URIs look like ${URI_PREFIX}guides/setup.md (see resources/list).` });
   }
   const rest = uri.slice(URI_PREFIX.length);
   const hash = rest.indexOf('#');
-  const rawPath = hash < 0 ? rest : rest.slice(0, hash);
+  const beforeHash = hash < 0 ? rest : rest.slice(0, hash);
   const rawHeading = hash < 0 ? '' : rest.slice(hash + 1);
+  // A `?` in a path is percent-encoded, so the first one starts the query.
+  const question = beforeHash.indexOf('?');
+  const rawPath = question < 0 ? beforeHash : beforeHash.slice(0, question);
+  const query = new URLSearchParams(question < 0 ? '' : beforeHash.slice(question + 1));
   try {
     const path = decodeURIComponent(rawPath);
     const heading = decodeURIComponent(rawHeading);
-    return heading === '' ? { path } : { path, heading };
+    const collection = query.get('collection') ?? undefined;
+    return { path, ...(heading === '' ? {} : { heading }), ...(collection === undefined || collection === '' ? {} : { collection }) };
   } catch {
     throw new AppError('INVALID_ARGUMENT', `${uri} is not a valid document URI (bad percent-encoding)`, {
       hint: 'Percent-encode each path segment as UTF-8, e.g. ragdocs://doc/notes/caf%C3%A9.md.',
@@ -70,23 +78,36 @@ function toMcpError(err: unknown, uri: string, ctx: ToolContext): McpError {
 
 /** Reads the document (or section) a URI names; a link-style name is not a URI and is refused. */
 export async function readDocumentResource(service: DocsService, uri: string): Promise<DocumentView> {
-  const { path, heading } = parseDocumentUri(uri);
-  const doc = await service.getDocument({ path, ...(heading === undefined ? {} : { heading }) });
+  const { path, heading, collection } = parseDocumentUri(uri);
+  const doc = await service.getDocument({ path, ...(heading === undefined ? {} : { heading }), ...(collection === undefined ? {} : { collection }) });
   if (doc.path !== path) {
     // getDocument also accepts link-style names; a URI is an identity, so say where it lives.
-    throw new AppError('NOT_FOUND', `${path} does not exist`, { hint: `Did you mean ${documentUri(doc.path)}?` });
+    throw new AppError('NOT_FOUND', `${path} does not exist`, { hint: `Did you mean ${documentUri(doc.path, undefined, uriCollection(service, doc.collection))}?` });
   }
   return doc;
 }
 
-function encodeCursor(afterPath: string): string {
-  return Buffer.from(JSON.stringify({ after: afterPath }), 'utf8').toString('base64url');
+/** The collection to name in a URI: only when the server serves several. */
+export function uriCollection(service: Pick<DocsService, 'collections'>, collection: string): string | undefined {
+  return service.collections().length > 1 ? collection : undefined;
 }
 
-function decodeCursor(cursor: string): string {
+interface Cursor {
+  collection: string;
+  after: string;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { after?: unknown }).after === 'string') return (parsed as { after: string }).after;
+    if (typeof parsed === 'object' && parsed !== null) {
+      const { after, collection } = parsed as { after?: unknown; collection?: unknown };
+      if (typeof after === 'string') return { after, collection: typeof collection === 'string' ? collection : '' };
+    }
   } catch {
     // fall through to the error below
   }
@@ -94,24 +115,34 @@ function decodeCursor(cursor: string): string {
 }
 
 /**
- * One page of documents as resources, sorted by path. The cursor is the last path of the
- * previous page (not an offset), so a document added or removed between pages shifts nothing.
+ * One page of documents as resources, by collection (in configured order), then by path. The
+ * cursor is the last (collection, path) of the previous page (not an offset), so a document
+ * added or removed between pages shifts nothing.
  */
 export async function listDocumentResources(service: DocsService, cursor: string | undefined, pageSize = RESOURCE_PAGE_SIZE): Promise<{ resources: Resource[]; nextCursor?: string; paths: string[] }> {
   const after = cursor === undefined ? null : decodeCursor(cursor);
   const { documents } = await service.listDocuments({});
-  const sorted = [...documents].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const rest = after === null ? sorted : sorted.filter((d) => d.path > after);
+  const order = new Map(service.collections().map((c, i) => [c.name, i]));
+  const rank = (name: string): number => order.get(name) ?? order.size;
+  const compare = (a: { collection: string; path: string }, b: { collection: string; path: string }): number =>
+    rank(a.collection) - rank(b.collection) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  const sorted = [...documents].sort(compare);
+  const rest = after === null ? sorted : sorted.filter((d) => compare(d, { collection: after.collection === '' ? d.collection : after.collection, path: after.after }) > 0);
   const page = rest.slice(0, pageSize);
+  const several = order.size > 1;
   const resources = page.map((d) => ({
-    uri: documentUri(d.path),
-    name: d.path,
+    uri: documentUri(d.path, undefined, several ? d.collection : undefined),
+    name: several ? `${d.collection}/${d.path}` : d.path,
     title: d.title,
     mimeType: mimeTypeOf(d.path),
-    description: `${d.title}${d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : ''} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'})`,
+    description: `${d.title}${d.tags.length > 0 ? ` [${d.tags.join(', ')}]` : ''} (${d.chunks} chunk${d.chunks === 1 ? '' : 's'}${several ? `; collection ${d.collection}` : ''})`,
   }));
   const last = page[page.length - 1];
-  return { resources, ...(rest.length > pageSize && last ? { nextCursor: encodeCursor(last.path) } : {}), paths: sorted.map((d) => d.path) };
+  return {
+    resources,
+    ...(rest.length > pageSize && last ? { nextCursor: encodeCursor({ collection: last.collection, after: last.path }) } : {}),
+    paths: sorted.map((d) => (several ? `${d.collection}\0${d.path}` : d.path)),
+  };
 }
 
 /**
@@ -122,7 +153,7 @@ export async function listDocumentResources(service: DocsService, cursor: string
 export function registerDocumentResources(server: McpServer, ctx: ToolContext, onListed: (paths: string[]) => void): void {
   const template = new ResourceTemplate(DOCUMENT_URI_TEMPLATE, {
     list: undefined,
-    complete: { path: (value) => completeDocumentPath(ctx.service, value) },
+    complete: { path: (value, context) => completeDocumentPath(ctx.service, value, context) },
   });
   server.registerResource(
     'document',
@@ -136,7 +167,8 @@ export function registerDocumentResources(server: McpServer, ctx: ToolContext, o
       try {
         const doc = await readDocumentResource(ctx.service, uri.toString());
         const heading = parseDocumentUri(uri.toString()).heading;
-        return { contents: [{ uri: heading === undefined ? documentUri(doc.path) : uri.toString(), mimeType: mimeTypeOf(doc.path), text: doc.content }] };
+        const canonical = documentUri(doc.path, undefined, uriCollection(ctx.service, doc.collection));
+        return { contents: [{ uri: heading === undefined ? canonical : uri.toString(), mimeType: mimeTypeOf(doc.path), text: doc.content }] };
       } catch (err) {
         throw toMcpError(err, uri.toString(), ctx);
       }
@@ -159,18 +191,20 @@ export function registerDocumentResources(server: McpServer, ctx: ToolContext, o
  * text block (an error result is returned unchanged). Clients that show resources can open the
  * whole document from a hit; the text and structuredContent stay as they were.
  */
-export function withResourceLinks(result: CallToolResult): CallToolResult {
+export function withResourceLinks(result: CallToolResult, several = false): CallToolResult {
   if (result.isError) return result;
-  const structured = result.structuredContent as { results?: { path: string; heading_path: string[]; start_line: number; end_line: number }[] } | undefined;
+  const structured = result.structuredContent as { results?: { collection?: string; path: string; heading_path: string[]; start_line: number; end_line: number }[] } | undefined;
   const seen = new Set<string>();
   const links: ResourceLink[] = [];
   for (const r of structured?.results ?? []) {
-    if (seen.has(r.path)) continue;
-    seen.add(r.path);
+    const collection = several ? r.collection : undefined;
+    const uri = documentUri(r.path, undefined, collection);
+    if (seen.has(uri)) continue;
+    seen.add(uri);
     links.push({
       type: 'resource_link',
-      uri: documentUri(r.path),
-      name: r.path,
+      uri,
+      name: collection === undefined ? r.path : `${collection}/${r.path}`,
       mimeType: mimeTypeOf(r.path),
       description: `Whole document of the hit at lines ${r.start_line}–${r.end_line}${r.heading_path.length > 0 ? ` (${r.heading_path.join(' › ')})` : ''}.`,
     });

@@ -12,6 +12,25 @@ export const MAX_TOP_N = 100;
 
 const TOP_N_RANGE = `top_n must be an integer from 1 to ${MAX_TOP_N} (default ${DEFAULT_TOP_N})`;
 
+/** The optional `collection` argument of every tool that reads documents. */
+export const collectionInput = z
+  .string()
+  .trim()
+  .min(1, { error: 'collection is empty: omit it to use every collection, or pass a name index_status lists' })
+  .optional()
+  .meta({
+    description:
+      'Only this collection (a folder the server serves; the server instructions and index_status list them with ' +
+      'what each holds). Default: every collection. Example: "project-docs".',
+    examples: ['project-docs'],
+  });
+
+/** Collections a call left out because they could not answer; absent when every one did. */
+export const skippedSchema = z
+  .array(z.object({ collection: z.string(), reason: z.string() }))
+  .optional()
+  .describe('Collections not searched or listed, and why (folder missing, index still loading); their documents are missing from this answer.');
+
 /** Input fields common to `query_documents` and `query_documents_compressed`. */
 export const queryInputShape = {
   query: z
@@ -68,6 +87,7 @@ export const queryInputShape = {
         'Default: no tag filter. Example: ["architecture"].',
       examples: [['architecture'], ['api', 'v2']],
     }),
+  collection: collectionInput,
 };
 
 /** Present while the index is incomplete (a first build, or a large change being applied). */
@@ -80,7 +100,8 @@ export const indexingSchema = z
   .describe('Set while indexing is in progress: results may be incomplete until files_indexed reaches files_total.');
 
 export const searchResultSchema = z.object({
-  path: z.string().describe('Document path relative to the docs root, "/"-separated.'),
+  collection: z.string().describe('Collection (folder) of the document; path is relative to its root.'),
+  path: z.string().describe('Document path relative to the docs root (its collection\'s folder), "/"-separated.'),
   heading_path: z.array(z.string()).describe('Headings from the top of the document down to this section.'),
   start_line: z.number().int().describe('First line of the chunk in the file (1-based).'),
   end_line: z.number().int().describe('Last line of the chunk in the file (1-based, inclusive).'),

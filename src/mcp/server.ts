@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { watchResourceList } from './list-changed.js';
 import { registerGetDocumentPrompt } from './prompts.js';
 import { DOCUMENT_URI_TEMPLATE, registerDocumentResources } from './resources.js';
-import type { DocsService } from './service.js';
+import type { CollectionInfo, DocsService } from './service.js';
 import type { ToolContext, ToolLogger } from './tool-runtime.js';
 import { registerGetDocument } from './tools/get-document.js';
 import { registerIndexStatus } from './tools/index-status.js';
@@ -19,6 +19,11 @@ export interface McpServerInfo {
   docsRoot?: string;
   /** Documents indexed when the server was built; omitted (or null) while the index still loads. */
   documentsAtStart?: number | null;
+  /**
+   * The collections served, with the document count each index on disk records at start-up (null:
+   * not known). With more than one, the instructions list them instead of one docs root.
+   */
+  collections?: readonly (CollectionInfo & { documents: number | null })[];
 }
 
 /** What each tool is for; part of the instructions sent at `initialize`. */
@@ -41,20 +46,43 @@ export const SERVER_INSTRUCTIONS = [
  * context): the docs root and, when known at start-up, its size, then the tool guide and the
  * MCP-native extras. Built once: the size is the start-up count, and says so.
  */
-export function buildServerInstructions(info: Pick<McpServerInfo, 'docsRoot' | 'documentsAtStart'>): string {
-  const count = info.documentsAtStart;
+export function buildServerInstructions(info: Pick<McpServerInfo, 'docsRoot' | 'documentsAtStart' | 'collections'>): string {
+  const several = info.collections !== undefined && info.collections.length > 1;
+  const only = info.collections?.length === 1 ? info.collections[0] : undefined;
+  const count = info.documentsAtStart ?? only?.documents ?? null;
   const size =
-    count === undefined || count === null
+    count === null
       ? 'its size was not known yet at start-up (the index was loading): list_documents or index_status give the current count'
-      : `${count.toLocaleString('en-US')} document${count === 1 ? '' : 's'} at start-up (index_status gives the current count)`;
-  const root = info.docsRoot === undefined ? [] : [`Docs root: ${info.docsRoot}; ${size}.`, ''];
+      : `${formatCount(count)} at start-up (index_status gives the current count)`;
+  const described = only !== undefined && only.description !== '' ? ` It holds: ${only.description}` : '';
+  const head = several
+    ? [...describeCollections(info.collections ?? []), '']
+    : info.docsRoot === undefined
+      ? []
+      : [`Docs root: ${info.docsRoot}; ${size}.${described}`, ''];
   return [
-    ...root,
+    ...head,
     SERVER_INSTRUCTIONS,
     '',
-    `Every document is also a resource, ${DOCUMENT_URI_TEMPLATE} (Markdown; a #heading fragment reads one section); search results link to them. ` +
+    `Every document is also a resource, ${DOCUMENT_URI_TEMPLATE}${several ? '?collection=NAME' : ''} (Markdown; a #heading fragment reads one section); search results link to them. ` +
       'The get_document prompt inserts a document or section into the conversation, with path and heading completion.',
   ].join('\n');
+}
+
+function formatCount(n: number): string {
+  return `${n.toLocaleString('en-US')} document${n === 1 ? '' : 's'}`;
+}
+
+/** One line per collection: name, what it holds, folder, size; then how to pick one. */
+function describeCollections(collections: readonly (CollectionInfo & { documents: number | null })[]): string[] {
+  return [
+    `Collections (${collections.length}): each a folder of its own. Every tool searches all of them unless given collection; results name their collection, and paths are relative to its folder.`,
+    ...collections.map((c) => {
+      const size = c.documents === null ? 'size not known at start-up' : `${formatCount(c.documents)} at start-up`;
+      return `- ${c.name}: ${c.description === '' ? '(no description)' : c.description} (${c.root}; ${size})`;
+    }),
+    'Pass collection (e.g. "' + (collections[0]?.name ?? 'docs') + '") when the question belongs to one of them; index_status gives current counts.',
+  ];
 }
 
 /** Fallback logger: stderr only, because stdout carries the JSON-RPC frames. */

@@ -7,6 +7,8 @@ import type { Heading, IndexStatus, SearchResult } from '../core/types.js';
  */
 export interface QueryParams {
   query: string;
+  /** Only this collection; default: every collection served. */
+  collection?: string;
   topN: number;
   /** Glob (picomatch, relative to the docs root) a result's path must match. */
   pathGlob?: string;
@@ -60,6 +62,7 @@ export interface LinkProblems {
 }
 
 export interface DocumentView {
+  collection: string;
   path: string;
   title: string;
   content: string;
@@ -77,6 +80,8 @@ export interface DocumentView {
 
 export interface GetDocumentParams {
   path: string;
+  /** The collection to read from; without it, whichever collection has the path (several: an error listing them). */
+  collection?: string;
   heading?: string;
   /** A `^block` id (with or without `^`). */
   block?: string;
@@ -85,6 +90,7 @@ export interface GetDocumentParams {
 }
 
 export interface DocumentSummary {
+  collection: string;
   path: string;
   title: string;
   tags: string[];
@@ -92,6 +98,8 @@ export interface DocumentSummary {
 }
 
 export interface ListDocumentsParams {
+  /** Only this collection; default: every collection served. */
+  collection?: string;
   glob?: string;
   tag?: string;
   /**
@@ -108,12 +116,28 @@ export interface IndexingNotice {
   files_total: number | null;
 }
 
+/** A collection served: tools take its name as `collection`. */
+export interface CollectionInfo {
+  name: string;
+  description: string;
+  /** Absolute path of its folder. */
+  root: string;
+}
+
+/** A collection a search or listing left out, and why (its folder is missing, its index did not load in time). */
+export interface SkippedCollection {
+  collection: string;
+  reason: string;
+}
+
 export interface DocsService {
-  query(params: QueryParams): Promise<{ results: SearchResult[]; indexing?: IndexingNotice }>;
-  queryCompressed(params: CompressedQueryParams): Promise<{ results: SearchResult[]; stats: QueryStats; indexing?: IndexingNotice }>;
+  query(params: QueryParams): Promise<{ results: SearchResult[]; indexing?: IndexingNotice; skipped?: SkippedCollection[] }>;
+  queryCompressed(params: CompressedQueryParams): Promise<{ results: SearchResult[]; stats: QueryStats; indexing?: IndexingNotice; skipped?: SkippedCollection[] }>;
   getDocument(params: GetDocumentParams): Promise<DocumentView>;
-  listDocuments(params: ListDocumentsParams): Promise<{ documents: DocumentSummary[]; hint?: string; indexing?: IndexingNotice }>;
+  listDocuments(params: ListDocumentsParams): Promise<{ documents: DocumentSummary[]; hint?: string; indexing?: IndexingNotice; skipped?: SkippedCollection[] }>;
   status(): IndexStatus;
+  /** The collections served, in configured order (one when a single folder is served). */
+  collections(): CollectionInfo[];
   /**
    * Calls `listener` whenever the indexed documents may have changed (often, during a large
    * build; the caller debounces and compares). Returns the unsubscribe. Optional: a service

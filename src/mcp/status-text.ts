@@ -1,4 +1,4 @@
-import type { IndexStatus, LockHolderStatus } from '../core/types.js';
+import type { CollectionStatus, IndexStatus, LockHolderStatus } from '../core/types.js';
 
 /** The plain sentence for a search without vectors: index_status, `status` and `index` all use it. */
 export const SEMANTIC_OFF = 'semantic search is off; results come from keywords and links';
@@ -24,7 +24,9 @@ export function describeStatus(s: IndexStatus): string {
   const said = [s.embedder_problem, s.embedder_fix, s.index_problem].filter((x): x is string => x !== null && x !== '');
   const alreadySaid = (text: string): boolean => said.some((x) => text.includes(x) || x.includes(text));
   if (s.files_parsed + s.files_unchanged > 0) lines.push(`files: ${s.files_parsed} parsed, ${s.files_unchanged} unchanged since start`);
-  lines.push(`index dir: ${s.index_dir}${s.instance_id ? ` (instance ${s.instance_id})` : ''}`);
+  const several = s.collections !== undefined && s.collections.length > 1;
+  if (several) lines.push(...describeCollections(s.collections ?? [], s.instance_id));
+  else lines.push(`index dir: ${s.index_dir}${s.instance_id ? ` (instance ${s.instance_id})` : ''}`);
   if (s.lock_holder !== null) lines.push(describeLockHolder(s.lock_holder, s.lock_wait_ms));
   else lines.push('write lock: free');
   // "indexing failed; will retry: <cause>": the cause may be said already (index_problem quotes it).
@@ -39,6 +41,18 @@ export function describeStatus(s: IndexStatus): string {
     said.push(w);
   }
   return lines.join('\n');
+}
+
+/** One line per collection (name, state, counts, folder, index dir), then what it waits for or lacks. */
+function describeCollections(collections: readonly CollectionStatus[], instanceId: string): string[] {
+  const lines = [`collections (${collections.length})${instanceId ? `, instance ${instanceId}` : ''}:`];
+  for (const c of collections) {
+    const pending = c.pending_files > 0 ? `, ${c.pending_files} files pending` : '';
+    const what = c.description === '' ? '' : ` — ${c.description}`;
+    lines.push(`- ${c.name}: ${c.state}, ${c.documents} documents, ${c.chunks} chunks, generation ${c.generation}${pending}${what}`);
+    lines.push(`    folder: ${c.root}; index dir: ${c.index_dir}`);
+  }
+  return lines;
 }
 
 /** The embedder in one line, plus why and what fixes it when semantic search is off. */

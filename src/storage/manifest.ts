@@ -3,6 +3,7 @@
  * and the checksummed blobs it is made of. Replaced atomically, so a reader that can parse it
  * sees a complete one; a manifest that does not parse is corrupt, never "being written".
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { AppError, errorMessage } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
@@ -165,4 +166,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/**
+ * The document count the current generation of `indexDir` records, read synchronously (the
+ * server names each collection's size in its instructions before the index loads); null when
+ * there is no index there yet or the manifest cannot be read.
+ */
+export function persistedDocumentCount(indexDir: string): number | null {
+  try {
+    const manifest = parseManifest(readFileSync(manifestPath(indexDir), 'utf8'), manifestPath(indexDir));
+    const documents = manifest.meta['documents'];
+    return typeof documents === 'number' && Number.isSafeInteger(documents) && documents >= 0 ? documents : null;
+  } catch {
+    return null;
+  }
 }

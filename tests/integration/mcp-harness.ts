@@ -8,6 +8,7 @@ import type { DocsService, DocumentView } from '../../src/mcp/service.js';
 /** Shared by the mcp-*.test.ts files: a recording fake DocsService and an in-process client. */
 
 export const SAMPLE_RESULT: SearchResult = {
+  collection: 'docs',
   path: 'guides/locks.md',
   heading_path: ['Coordination', 'Stale locks'],
   start_line: 12,
@@ -18,6 +19,7 @@ export const SAMPLE_RESULT: SearchResult = {
 };
 
 export const SAMPLE_DOCUMENT: DocumentView = {
+  collection: 'docs',
   path: 'guides/locks.md',
   title: 'Locks',
   content: '# Locks\n\nAll about locks.',
@@ -84,8 +86,9 @@ export function createFakeService(overrides: Partial<DocsService> = {}): { servi
       stats: { before: 4, after: 1, removed_below_min_score: 2, removed_duplicates: 1 },
     }),
     getDocument: async () => SAMPLE_DOCUMENT,
-    listDocuments: async () => ({ documents: [{ path: 'guides/locks.md', title: 'Locks', tags: ['architecture'], chunks: 3 }] }),
+    listDocuments: async () => ({ documents: [{ collection: 'docs', path: 'guides/locks.md', title: 'Locks', tags: ['architecture'], chunks: 3 }] }),
     status: () => SAMPLE_STATUS,
+    collections: () => [{ name: 'docs', description: '', root: '/docs' }],
   };
   const impl = { ...base, ...overrides };
   const record = <T>(method: keyof DocsService, params: unknown, answer: () => T): T => {
@@ -98,6 +101,7 @@ export function createFakeService(overrides: Partial<DocsService> = {}): { servi
     getDocument: (params) => record('getDocument', params, () => impl.getDocument(params)),
     listDocuments: (params) => record('listDocuments', params, () => impl.listDocuments(params)),
     status: () => record('status', undefined, () => impl.status()),
+    collections: () => impl.collections(),
   };
   return { service, calls };
 }

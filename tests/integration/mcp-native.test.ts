@@ -8,7 +8,7 @@ import { SAMPLE_DOCUMENT, SAMPLE_RESULT, SAMPLE_STATUS, connectClient, createFak
 
 /** The MCP-native surface over a fake service: resources, resource links, completion, progress, list_changed. */
 
-const summary = (path: string): DocumentSummary => ({ path, title: path, tags: [], chunks: 1 });
+const summary = (path: string): DocumentSummary => ({ collection: 'docs', path, title: path, tags: [], chunks: 1 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('MCP-native: document URIs', () => {

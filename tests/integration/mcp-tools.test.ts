@@ -124,7 +124,7 @@ describe('MCP tools: results', () => {
       const all = await h.call('list_documents');
       assert.deepEqual(calls[0]?.params, {});
       assert.deepEqual(all.structuredContent, {
-        documents: [{ path: 'guides/locks.md', title: 'Locks', tags: ['architecture'], chunks: 3 }],
+        documents: [{ collection: 'docs', path: 'guides/locks.md', title: 'Locks', tags: ['architecture'], chunks: 3 }],
       });
       assert.match(textOf(all), /1 document:\n- guides\/locks\.md — Locks \[architecture\] \(3 chunks\)/);
       await h.call('list_documents', { glob: 'guides/*.md', tag: 'architecture' });

@@ -29,8 +29,16 @@ describe('parseCliArgs', () => {
       command: 'serve',
       json: false,
       rebuild: false,
-      flags: { docs: './d', indexDir: '/i', config: 'c.toml', logLevel: 'debug' },
+      flags: { docs: ['./d'], indexDir: '/i', config: 'c.toml', logLevel: 'debug' },
     });
+  });
+
+  test('--docs several times: one folder each, in order; --collection for index, query and status only', () => {
+    assert.deepEqual(parseCliArgs(['--docs', './a', '--docs=./b']).flags.docs, ['./a', './b']);
+    assert.equal(parseCliArgs(['query', 'x', '--collection', 'Notes']).collection, 'notes');
+    assert.equal(parseCliArgs(['status', '--collection=api-docs']).collection, 'api-docs');
+    assert.throws(() => parseCliArgs(['serve', '--collection', 'notes']), /--collection only applies to index and query and status, not to serve/);
+    assert.throws(() => parseCliArgs(['--docs', '']), /--docs needs a non-empty path/);
   });
 
   test('query with text, --top and --json', () => {

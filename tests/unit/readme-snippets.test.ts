@@ -66,7 +66,7 @@ function checkServerEntry(where: string, entry: unknown, needsType: boolean): vo
   const parsed = parseCliArgs(argv);
   assert.equal(parsed.command, 'serve', `${where}: a client must start the serve command`);
   assert.ok(parsed.flags.docs, `${where}: name the documents folder with --docs`);
-  assert.ok(!parsed.flags.docs.startsWith('~'), `${where}: clients start the command without a shell, so ~ is not expanded`);
+  assert.ok(parsed.flags.docs.every((d) => !d.startsWith('~')), `${where}: clients start the command without a shell, so ~ is not expanded`);
 }
 
 const FILES = ['README.md', 'docs/configuration.md'];

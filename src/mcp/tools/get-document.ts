@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { formatLinkProblems } from '../format.js';
 import type { DocumentView, GetDocumentParams } from '../service.js';
-import { headingSchema, linkOutSchema, linkProblemsSchema } from '../schemas.js';
+import { collectionInput, headingSchema, linkOutSchema, linkProblemsSchema } from '../schemas.js';
 import { withProgress } from '../progress.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
@@ -70,9 +70,16 @@ export const getDocumentInput = z.object({
       description: 'Last line to return (1-based, inclusive). Default: the end of the document. Example: 80.',
       examples: [80],
     }),
+  collection: collectionInput.meta({
+    description:
+      'The collection to read from (as a search result names it). Default: the collection that has the path; ' +
+      'when several have it, the answer is an error listing them. Example: "project-docs".',
+    examples: ['project-docs'],
+  }),
 });
 
 export const getDocumentOutput = z.object({
+  collection: z.string().describe('Collection (folder) of the document; path is relative to its root.'),
   path: z.string(),
   title: z.string(),
   content: z.string().describe('Markdown source of the requested lines.'),
@@ -110,6 +117,7 @@ function toParams(args: z.output<typeof getDocumentInput>): GetDocumentParams {
   }
   return {
     path: args.path,
+    ...(args.collection === undefined ? {} : { collection: args.collection }),
     ...(args.heading === undefined ? {} : { heading: args.heading }),
     ...(args.block === undefined ? {} : { block: args.block }),
     ...(args.start_line === undefined ? {} : { startLine: args.start_line }),
@@ -123,8 +131,8 @@ function listed(items: readonly string[]): string {
 }
 
 /** The content under a header the model can cite, then the outline and links for navigation. */
-function formatDocument(doc: DocumentView): string {
-  const meta = [`${doc.path}`, `lines ${doc.start_line}–${doc.end_line}`];
+function formatDocument(doc: DocumentView, several: boolean): string {
+  const meta = [several ? `${doc.collection}: ${doc.path}` : `${doc.path}`, `lines ${doc.start_line}–${doc.end_line}`];
   if (doc.tags.length > 0) meta.push(`tags: ${doc.tags.join(', ')}`);
   const footer: string[] = [];
   if (doc.headings.length > 0) {
@@ -163,7 +171,7 @@ export function registerGetDocument(server: McpServer, ctx: ToolContext): void {
       withProgress(ctx.service, extra, { activity: 'Reading the document' }, () =>
         runTool(ctx, { name: GET_DOCUMENT, activity: `reading "${args.path}"`, outputSchema: getDocumentOutput }, async () => {
           const doc = await ctx.service.getDocument(toParams(args));
-          return { text: formatDocument(doc), structured: doc };
+          return { text: formatDocument(doc, ctx.service.collections().length > 1), structured: doc };
         })),
   );
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatDocumentList } from '../format.js';
-import { indexingSchema } from '../schemas.js';
+import { collectionInput, indexingSchema, skippedSchema } from '../schemas.js';
 import { withProgress } from '../progress.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
 
@@ -44,21 +44,24 @@ export const listDocumentsInput = z.object({
         'nearest paths. Combines with glob and tag. Default: no name filter. Example: "Setup Guide".',
       examples: ['Setup Guide', 'architecture/tag'],
     }),
+  collection: collectionInput,
 });
 
 export const listDocumentsOutput = z.object({
   documents: z
     .array(
       z.object({
-        path: z.string().describe('Relative to the docs root, "/"-separated.'),
+        collection: z.string().describe('Collection (folder) of the document.'),
+        path: z.string().describe('Relative to the docs root (its collection\'s folder), "/"-separated.'),
         title: z.string().describe('Front matter title, else the first heading, else the file name.'),
         tags: z.array(z.string()),
         chunks: z.number().int().describe('Number of indexed chunks.'),
       }),
     )
-    .describe('Indexed documents, sorted by path; with name, the documents it could mean, the one [[name]] opens from the root first.'),
+    .describe('Indexed documents, by collection (in configured order), then sorted by path; with name, the documents it could mean, the one [[name]] opens from the root first.'),
   hint: z.string().optional().describe('Only with name, when nothing matches: why, and the nearest paths.'),
   indexing: indexingSchema,
+  skipped: skippedSchema,
 });
 
 /** Registers `list_documents`: what the index holds, optionally filtered by glob or tag. */
@@ -79,15 +82,16 @@ export function registerListDocuments(server: McpServer, ctx: ToolContext): void
     (args, extra) =>
       withProgress(ctx.service, extra, { activity: 'Listing documents' }, () =>
         runTool(ctx, { name: LIST_DOCUMENTS, activity: 'listing documents', outputSchema: listDocumentsOutput }, async () => {
-          const { documents, hint, indexing } = await ctx.service.listDocuments({
+          const { documents, hint, indexing, skipped } = await ctx.service.listDocuments({
+            ...(args.collection === undefined ? {} : { collection: args.collection }),
             ...(args.glob === undefined ? {} : { glob: args.glob }),
             ...(args.tag === undefined ? {} : { tag: args.tag }),
             ...(args.name === undefined ? {} : { name: args.name }),
           });
           const named = args.name === undefined ? undefined : { name: args.name, hint };
           return {
-            text: formatDocumentList(documents, indexing, named),
-            structured: { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}) },
+            text: formatDocumentList(documents, indexing, named, { several: ctx.service.collections().length > 1, skipped }),
+            structured: { documents, ...(hint ? { hint } : {}), ...(indexing ? { indexing } : {}), ...(skipped ? { skipped } : {}) },
           };
         })),
   );

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { QueryStats } from '../service.js';
 import { formatIndexingNotice, formatResults } from '../format.js';
-import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
+import { indexingSchema, queryInputShape, searchResultSchema, skippedSchema } from '../schemas.js';
 import { withProgress } from '../progress.js';
 import { withResourceLinks } from '../resources.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
@@ -47,6 +47,7 @@ export const queryDocumentsCompressedOutput = z.object({
     })
     .describe('How many candidates each step removed.'),
   indexing: indexingSchema,
+  skipped: skippedSchema,
 });
 
 function formatStats(stats: QueryStats): string {
@@ -79,16 +80,21 @@ export function registerQueryDocumentsCompressed(server: McpServer, ctx: ToolCon
     (args, extra) =>
       withProgress(ctx.service, extra, { activity: 'Searching the index' }, () =>
         runTool(ctx, { name: QUERY_DOCUMENTS_COMPRESSED, activity: 'searching the index', outputSchema }, async () => {
-          const { results, stats, indexing } = await ctx.service.queryCompressed({
+          const { results, stats, indexing, skipped } = await ctx.service.queryCompressed({
             query: args.query,
             topN: args.top_n,
             ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
             ...(args.tags === undefined ? {} : { tags: args.tags }),
             ...(args.min_score === undefined ? {} : { minScore: args.min_score }),
             ...(args.similarity_threshold === undefined ? {} : { similarityThreshold: args.similarity_threshold }),
+            ...(args.collection === undefined ? {} : { collection: args.collection }),
           });
           const notice = indexing ? `${formatIndexingNotice(indexing)}\n\n` : '';
-          return { text: `${notice}${formatStats(stats)}\n\n${formatResults(args.query, results)}`, structured: { results, stats, ...(indexing ? { indexing } : {}) } };
-        }).then(withResourceLinks)),
+          const several = ctx.service.collections().length > 1;
+          return {
+            text: `${notice}${formatStats(stats)}\n\n${formatResults(args.query, results, undefined, { several, skipped })}`,
+            structured: { results, stats, ...(indexing ? { indexing } : {}), ...(skipped ? { skipped } : {}) },
+          };
+        }).then((r) => withResourceLinks(r, ctx.service.collections().length > 1))),
   );
 }

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { formatResults } from '../format.js';
-import { indexingSchema, queryInputShape, searchResultSchema } from '../schemas.js';
+import { indexingSchema, queryInputShape, searchResultSchema, skippedSchema } from '../schemas.js';
 import { withProgress } from '../progress.js';
 import { withResourceLinks } from '../resources.js';
 import { READ_ONLY_ANNOTATIONS, runTool, type ToolContext } from '../tool-runtime.js';
@@ -13,6 +13,7 @@ export const queryDocumentsInput = z.object(queryInputShape);
 export const queryDocumentsOutput = z.object({
   results: z.array(searchResultSchema).describe('Best first; at most top_n.'),
   indexing: indexingSchema,
+  skipped: skippedSchema,
 });
 
 /** Registers `query_documents`: plain hybrid search, every fused result up to `top_n`. */
@@ -34,13 +35,18 @@ export function registerQueryDocuments(server: McpServer, ctx: ToolContext): voi
     (args, extra) =>
       withProgress(ctx.service, extra, { activity: 'Searching the index' }, () =>
         runTool(ctx, { name: QUERY_DOCUMENTS, activity: 'searching the index', outputSchema: queryDocumentsOutput }, async () => {
-          const { results, indexing } = await ctx.service.query({
+          const { results, indexing, skipped } = await ctx.service.query({
             query: args.query,
             topN: args.top_n,
             ...(args.path_glob === undefined ? {} : { pathGlob: args.path_glob }),
             ...(args.tags === undefined ? {} : { tags: args.tags }),
+            ...(args.collection === undefined ? {} : { collection: args.collection }),
           });
-          return { text: formatResults(args.query, results, indexing), structured: { results, ...(indexing ? { indexing } : {}) } };
-        }).then(withResourceLinks)),
+          const several = ctx.service.collections().length > 1;
+          return {
+            text: formatResults(args.query, results, indexing, { several, skipped }),
+            structured: { results, ...(indexing ? { indexing } : {}), ...(skipped ? { skipped } : {}) },
+          };
+        }).then((r) => withResourceLinks(r, ctx.service.collections().length > 1))),
   );
 }
