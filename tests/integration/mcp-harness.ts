@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IndexStatus, SearchResult } from '../../src/core/types.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer, type McpServerInfo } from '../../src/mcp/server.js';
 import type { DocsService, DocumentView } from '../../src/mcp/service.js';
 
 /** Shared by the mcp-*.test.ts files: a recording fake DocsService and an in-process client. */
@@ -115,7 +115,7 @@ export interface LoggedError {
  * Connects an SDK client to `createMcpServer(service)` over an in-memory pair. The client lists
  * tools first, which makes it validate every later structuredContent against the outputSchema.
  */
-export async function connectClient(service: DocsService): Promise<{
+export async function connectClient(service: DocsService, info: Partial<McpServerInfo> = {}): Promise<{
   client: Client;
   logged: LoggedError[];
   call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult>;
@@ -126,6 +126,7 @@ export async function connectClient(service: DocsService): Promise<{
     name: 'ragdocs-test',
     version: '0.0.0',
     logger: { error: (obj, msg) => logged.push({ obj, msg }) },
+    ...info,
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '0.0.0' });
