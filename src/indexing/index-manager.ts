@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/types.js';
-import { errorMessage, isAppError } from '../core/errors.js';
+import { AppError, errorMessage, isAppError } from '../core/errors.js';
 import type { IndexState, IndexStatus } from '../core/types.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { EmbedderRuntime } from '../embed/runtime.js';
@@ -14,10 +14,11 @@ import { alignedBytes } from './merge-job.js';
 import { prepareBatch, type KnownFile, type PreparedBatch, type PrepareOptions } from './prepare.js';
 import { SegmentMaintenance } from './segment-maintenance.js';
 import { createPathFilter, type PathFilter } from './path-filter.js';
-import { scanDocuments } from './scan.js';
+import { scanDocuments, type ScanResult } from './scan.js';
 import { IndexStore, type StoreLoadResult } from './index-store.js';
 import { fillMissingVectors } from './vector-fill.js';
 import { isPersistError, persistErrno, persistFix, type PersistFailure } from './persist-health.js';
+import { describeDescriptorErrno, descriptorErrno, descriptorFix } from './descriptors.js';
 
 export interface IndexManagerOptions {
   config: Config;
@@ -271,7 +272,7 @@ export class IndexManager {
    * `recheck`: a second pass (once the watcher is live) that does not count unchanged files again.
    */
   async reconcile(opts: { recheck?: boolean } = {}): Promise<void> {
-    const { files, warnings } = await scanDocuments(this.opts.config.docs.root, this.filter);
+    const { files, warnings } = await this.scanFolder();
     for (const w of warnings) this.addWarning(w);
     const seen = new Set<string>();
     const changed: string[] = [];
@@ -288,6 +289,32 @@ export class IndexManager {
     // Chunks persisted without vectors (the model was not ready then) are embedded now.
     if (this.vectorsDue()) this.kick();
     if (this.isIdle()) this.markIdle();
+  }
+
+  /**
+   * The reconcile scan. A folder that cannot be listed for want of descriptors is not empty:
+   * the scan is retried with back-off (a server until it works, a one-shot command
+   * giveUpAfterFailures times), and meanwhile the status says why, as for a failed write cycle.
+   */
+  private async scanFolder(): Promise<ScanResult> {
+    for (let attempt = 1, delay = RETRY_MIN_MS; ; attempt++, delay = Math.min(RETRY_MAX_MS, delay * 2)) {
+      try {
+        const scanned = await scanDocuments(this.opts.config.docs.root, this.filter);
+        if (attempt > 1 && this.failedCycles === 0) {
+          this.persistFailure = null;
+          this.lastError = null;
+        }
+        return scanned;
+      } catch (err) {
+        const errno = descriptorErrno(err);
+        const limit = this.opts.giveUpAfterFailures;
+        if (errno === null || this.closed || (limit !== undefined && attempt >= limit)) throw err;
+        const since = this.persistFailure?.since ?? new Date().toISOString();
+        this.persistFailure = { errno, message: `cannot list ${this.opts.config.docs.root}: ${errorMessage(err)}`, attempts: attempt, since };
+        this.recordError('scanning the folder failed; will retry', err);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /** Queues paths (a path ending in `/` means every file below that folder). */
@@ -373,6 +400,15 @@ export class IndexManager {
   /** What the index on disk lacks and why, for status(). */
   private indexProblem(): { index_problem: string | null; index_fix: string | null } {
     const f = this.persistFailure;
+    if (f !== null && (f.errno === 'EMFILE' || f.errno === 'ENFILE')) {
+      // Out of descriptors: files of the folder (or the index files) cannot be opened at all.
+      const files = this.queuedFiles();
+      const next = this.gaveUp ? 'gave up retrying' : `retrying with back-off (${f.attempts} attempts since ${f.since})`;
+      return {
+        index_problem: `${describeDescriptorErrno(f.errno)}: ${f.message}; ${files} files are queued, none is dropped, and the index on disk (generation ${this.store.generation}) lacks them; ${next}`,
+        index_fix: descriptorFix(f.errno, process.pid, this.gaveUp ? 'then run `mcp-markdown-ragdocs index`' : 'the server indexes the queued files by itself once descriptors are free'),
+      };
+    }
     if (f !== null) {
       const dir = this.opts.config.index.dir;
       const files = this.queuedFiles();
@@ -533,6 +569,9 @@ export class IndexManager {
       const size = this.opts.config.index.batchSize;
       const slots = this.workers?.size ?? 1;
       let changed = false;
+      // Files that could not be opened for want of descriptors: queued again once the cycle is over.
+      const deferred: string[] = [];
+      let deferral: PreparedBatch['deferred'] = null;
       let round = await this.expandDirectories(taken);
       for (;;) {
         const batches: string[][] = [];
@@ -541,10 +580,14 @@ export class IndexManager {
         for (const batch of batches) for (const p of batch) this.applying.add(p);
         this.inFlight = this.applying.size;
         const prepared = await Promise.all(batches.map((batch) => this.prepare(batch)));
-        prepared.forEach((batch, i) => {
+        for (const [i, batch] of prepared.entries()) {
           changed = this.applyPrepared(batch, batches[i] as string[]) || changed;
-        });
-        if (this.closed || this.pending.size === 0 || performance.now() - started >= interval) break;
+          if (batch.deferred !== null) {
+            deferred.push(...batch.deferred.paths);
+            deferral ??= batch.deferred;
+          }
+        }
+        if (deferral !== null || this.closed || this.pending.size === 0 || performance.now() - started >= interval) break;
         const next = this.takeBatch();
         for (const p of next) this.applying.add(p);
         round = await this.expandDirectories(next);
@@ -556,8 +599,15 @@ export class IndexManager {
       // New content is embedded in the same cycle when nothing else is queued (an edit), so it is
       // published once; during a large run every file is keyword-searchable first, and the
       // vectors follow in embedding cycles.
-      const embedded = changed && this.pending.size === 0 ? await this.embedMissing() : true;
+      const embedded = changed && this.pending.size === 0 && deferral === null ? await this.embedMissing() : true;
       if (changed || this.store.publishOwed || this.corpus.dirty.vectors) await this.store.publish(this.corpus);
+      if (deferral !== null) {
+        // What was read is published; the rest waits for descriptors (back-off, never dropped).
+        for (const p of deferred) this.pending.add(p);
+        this.opts.logger.warn({ files: deferred.length, errno: deferral.errno }, `${deferred.length} files could not be opened (${deferral.errno}); queued again`);
+        this.cycleFailed('files cannot be opened', new AppError('FILE_UNREADABLE', `${deferred.length} files cannot be opened: ${deferral.message}`, { cause: { code: deferral.errno } }));
+        return false;
+      }
       if (!embedded) {
         this.scheduleRetry();
         return false;
@@ -608,7 +658,7 @@ export class IndexManager {
   /** Applies one prepared batch to the corpus (synchronously); true when anything changed. */
   private applyPrepared(batch: PreparedBatch, paths: readonly string[]): boolean {
     const { stats } = batch;
-    this.counters.filesChecked += paths.length;
+    this.counters.filesChecked += paths.length - (batch.deferred?.paths.length ?? 0);
     this.counters.filesParsed += stats.parsed;
     this.counters.filesUnchanged += stats.unchanged;
     for (const path of paths) this.fileWarnings.delete(path);

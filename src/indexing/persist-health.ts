@@ -1,4 +1,5 @@
 import { errorMessage, isAppError } from '../core/errors.js';
+import { descriptorFix } from './descriptors.js';
 
 /**
  * Why the index cannot be saved to its directory, in words a user can act on. A disk that is
@@ -16,8 +17,13 @@ export interface PersistFailure {
   since: string;
 }
 
-/** Error codes that say the index directory cannot take writes right now (not contention, not a bug). */
-const PERSIST_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'EIO']);
+/**
+ * Error codes that say the index directory cannot take writes right now (not contention, not a
+ * bug). EMFILE/ENFILE (no descriptor left to open the file with) also stand for files of the
+ * folder that could not be read: the write cycle fails, is retried with back-off, and the
+ * status names the cause and the fix the same way.
+ */
+const PERSIST_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'EIO', 'EMFILE', 'ENFILE']);
 
 /** The errno of `err` or of an error in its `cause` chain, when it is one of PERSIST_ERRNOS. */
 export function persistErrno(err: unknown): string | null {
@@ -27,7 +33,7 @@ export function persistErrno(err: unknown): string | null {
     e = (e as { cause?: unknown }).cause;
   }
   // An AppError's message keeps the errno of the Node error it wraps ("ENOSPC: no space left…").
-  const m = /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|EFBIG|EIO)\b/.exec(errorMessage(err));
+  const m = /\b(ENOSPC|EDQUOT|EROFS|EACCES|EPERM|EFBIG|EIO|EMFILE|ENFILE)\b/.exec(errorMessage(err));
   return m ? (m[1] as string) : null;
 }
 
@@ -45,6 +51,9 @@ export function persistFix(errno: string | null, indexDir: string, then: string)
       return `free space on the file system holding ${indexDir} (see \`df -h ${indexDir}\`), or pass --index-dir on a disk with room; ${then}`;
     case 'EROFS':
       return `the file system holding ${indexDir} is read-only: remount it read-write or pass --index-dir pointing to a writable folder; ${then}`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return descriptorFix(errno, process.pid, then);
     case 'EACCES':
     case 'EPERM':
       return `make ${indexDir} writable by this user (see \`ls -ld ${indexDir}\`) or pass --index-dir pointing to a writable folder; ${then}`;

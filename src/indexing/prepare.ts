@@ -5,6 +5,7 @@ import { errorMessage, isAppError } from '../core/errors.js';
 import type { BuiltSegment, SegmentDocInput } from '../indices/keyword.js';
 import { parseDocument } from '../markdown/index.js';
 import { readDocumentFile, type ReadDocument } from './read-file.js';
+import { DESCRIPTOR_RETRY_MS, descriptorErrno, sleep, type DescriptorErrno } from './descriptors.js';
 
 export interface PrepareOptions {
   rootReal: string;
@@ -36,6 +37,12 @@ export interface PreparedBatch {
   /** Files whose bytes are unchanged but whose size or mtime moved (touch, checkout). */
   touched: { path: string; size: number; mtimeMs: number }[];
   stats: PrepareStats;
+  /**
+   * Paths that could not be opened for want of file descriptors (EMFILE/ENFILE) even after a
+   * short retry: nothing is known about them, so they are neither documents nor skipped files,
+   * and the caller queues them again. Null when every path was read.
+   */
+  deferred: { paths: string[]; errno: DescriptorErrno; message: string } | null;
 }
 
 const NO_HASH = '0'.repeat(64);
@@ -60,6 +67,7 @@ export async function prepareBatch(
   const deletes: string[] = [];
   const touched: PreparedBatch['touched'] = [];
   const stats: PrepareStats = { parsed: 0, unchanged: 0, warnings: [] };
+  let deferred: PreparedBatch['deferred'] = null;
   // Reads run a few files ahead of parsing, so the disk and the CPU work at the same time.
   const reads: (Promise<ReadDocument> | undefined)[] = [];
   const startRead = (i: number): void => {
@@ -73,10 +81,21 @@ export async function prepareBatch(
     if (i + READ_AHEAD < paths.length) startRead(i + READ_AHEAD);
     const pending = reads[i] as Promise<ReadDocument>;
     reads[i] = undefined;
-    let read;
-    try {
-      read = await pending;
-    } catch (err) {
+    let outcome = await settle(() => pending);
+    // Out of descriptors: a short wait may free some (another thread's reads finish); once one
+    // file has used up the waits, the rest of the batch is deferred without waiting.
+    for (let k = 0; deferred === null && 'err' in outcome && descriptorErrno(outcome.err) !== null && k < DESCRIPTOR_RETRY_MS.length; k++) {
+      await sleep(DESCRIPTOR_RETRY_MS[k] as number);
+      outcome = await settle(() => readFile(opts.rootReal, path, opts.maxFileBytes));
+    }
+    if ('err' in outcome) {
+      const { err } = outcome;
+      const errno = descriptorErrno(err);
+      if (errno !== null) {
+        deferred ??= { paths: [], errno, message: errorMessage(err) };
+        deferred.paths.push(path);
+        continue;
+      }
       if (isAppError(err) && (err.code === 'NOT_FOUND' || err.code === 'PATH_OUTSIDE_ROOT')) {
         if (before) deletes.push(path);
         continue;
@@ -88,6 +107,7 @@ export async function prepareBatch(
       docs.push(skippedDoc(path, st?.size ?? 0, st?.mtimeMs ?? 0, message));
       continue;
     }
+    const { read } = outcome;
     for (const w of read.warnings) stats.warnings.push({ path, message: w });
     if (before && !before.skipped && before.hash === read.hash) {
       stats.unchanged++;
@@ -99,7 +119,15 @@ export async function prepareBatch(
     for (const w of doc.warnings) stats.warnings.push({ path, message: w });
     docs.push(segmentDoc(read, doc));
   }
-  return { built: docs.length > 0 ? build(docs) : null, deletes, touched, stats };
+  return { built: docs.length > 0 ? build(docs) : null, deletes, touched, stats, deferred };
+}
+
+async function settle(read: () => Promise<ReadDocument> | ReadDocument): Promise<{ read: ReadDocument } | { err: unknown }> {
+  try {
+    return { read: await read() };
+  } catch (err) {
+    return { err };
+  }
 }
 
 /** A parsed document as the segment builder takes it. */

@@ -4,6 +4,7 @@ import { join, sep } from 'node:path';
 import { AppError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { isInsideRoot } from '../core/paths.js';
+import { descriptorFix } from './descriptors.js';
 
 export interface ReadDocument {
   text: string;
@@ -121,5 +122,12 @@ function fileError(docPath: string, err: unknown): AppError {
     return new AppError('NOT_FOUND', `${docPath} does not exist`, { hint: 'Use list_documents to see the indexed paths.', cause: err });
   }
   if (code === 'ELOOP') return new AppError('FILE_UNREADABLE', `${docPath} is a symlink loop`, { cause: err });
+  if (code === 'EMFILE' || code === 'ENFILE') {
+    // Not a property of the file: indexing retries it (see descriptors.ts); a reader can try again.
+    return new AppError('FILE_UNREADABLE', `${docPath} cannot be opened now: ${code === 'ENFILE' ? 'the system-wide table of open files is full (ENFILE)' : 'too many open files (EMFILE)'}`, {
+      hint: descriptorFix(code, process.pid, 'then try again'),
+      cause: err,
+    });
+  }
   return new AppError('FILE_UNREADABLE', `${docPath} cannot be read (${code ?? String(err)})`, { cause: err });
 }

@@ -2,6 +2,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isInsideRoot, toDocPath } from '../core/paths.js';
 import type { PathFilter } from './path-filter.js';
+import { DESCRIPTOR_RETRY_MS, descriptorErrno, sleep } from './descriptors.js';
 
 /** lstat calls in flight at once while scanning. */
 const STAT_PARALLEL = 64;
@@ -32,8 +33,11 @@ export async function scanDocuments(rootReal: string, filter: PathFilter, startD
     const dir = stack.pop() as string;
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = await readDir(dir);
     } catch (err) {
+      // Out of descriptors: the folder is not empty, only unreadable now. Skipping it would make
+      // reconcile delete every file below it from the index; the caller retries the scan instead.
+      if (descriptorErrno(err) !== null) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (dir === rootReal) throw err;
       if (dir === startDir) continue;
@@ -66,6 +70,18 @@ export async function scanDocuments(rootReal: string, filter: PathFilter, startD
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, warnings };
+}
+
+/** readdir, retried a few times when it fails for want of file descriptors. */
+async function readDir(dir: string) {
+  for (let k = 0; ; k++) {
+    try {
+      return await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (descriptorErrno(err) === null || k >= DESCRIPTOR_RETRY_MS.length) throw err;
+      await sleep(DESCRIPTOR_RETRY_MS[k] as number);
+    }
+  }
 }
 
 /** A symlinked document, or null (with a warning when the user would want to know why). */

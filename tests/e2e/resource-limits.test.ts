@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -117,6 +117,95 @@ describe('a 500 MB file (issue 12, item 6)', () => {
       const peak = peakRssMb(server.child.pid as number);
       process.stderr.write(`# server peak RSS ${peak.toFixed(0)} MB with two 500 MB files in the folder\n`);
       assert.ok(peak < 250, `peak RSS ${peak.toFixed(0)} MB: a 500 MB file was read into memory`);
+    } finally {
+      const { code } = await server.stop();
+      assert.equal(code, 0, server.stderr().slice(-2000));
+    }
+  });
+});
+
+/**
+ * Too many open files. A limit set before start cannot reproduce it: node's own module loading
+ * needs about 100 descriptors at once (below `ulimit -n 100` node itself dies with EMFILE while
+ * importing, before any code of ours runs), while the server then holds 25–35 and never more
+ * than a few at a time (`index` of 2,000 files works at `ulimit -n 100`). So the soft limit of
+ * the running server is lowered with `prlimit` to the descriptors it holds: every open then
+ * fails with a real EMFILE from the kernel, as in a process whose descriptors are used up.
+ */
+function prlimitRefused(): string | null {
+  const res = spawnSync('prlimit', ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (res.status !== 0) return `prlimit (util-linux) is not available: ${(res.stderr || res.error?.message || '').trim()}`;
+  return readdirSync('/proc/self/fd', { withFileTypes: true }).length > 0 ? null : 'no /proc/PID/fd to count descriptors';
+}
+
+function setOpenFileLimit(pid: number, soft: number | string): void {
+  // Soft limit only (`N:`): lowering it needs no privilege, and it can be raised back up to the hard limit.
+  const res = spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${soft}:`], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(res.status, 0, `prlimit --pid=${pid} --nofile=${soft}: failed: ${res.stderr}`);
+}
+
+const openFds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+
+describe('too many open files (issue 12, item 6)', () => {
+  const tmp = makeTempDir();
+  after(() => tmp.cleanup());
+  const BASE = 50;
+  const NEW = 300;
+
+  test('out of descriptors, the server keeps answering, says why and how to raise the limit, drops no file, and indexes everything by itself once a few descriptors are free', async (t) => {
+    const refused = prlimitRefused();
+    if (refused !== null) {
+      process.stderr.write(`# skipped: ${refused}\n`);
+      return t.skip(refused);
+    }
+    const docs = join(tmp.dir, 'docs');
+    mkdirSync(docs, { recursive: true });
+    for (let i = 0; i < BASE; i++) writeFileSync(join(docs, `base-${i}.md`), `# Base ${i}\n\nAn early page, tokbase${i}q.\n`);
+    const server = await spawnServer({ docs, indexDir: join(tmp.dir, 'index'), env });
+    const pid = server.child.pid as number;
+    try {
+      await waitStatus(server, 'ready', (s) => s.state === 'ready' && s.documents === BASE, 30_000);
+      const held = openFds(pid);
+      const hard = /^Max open files\s+\S+\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.[1] ?? 'unlimited';
+
+      // 1. No descriptor left: every open fails (lock file, index files, documents, worker start-up).
+      setOpenFileLimit(pid, held);
+      mkdirSync(join(docs, 'new'));
+      for (let i = 0; i < NEW; i++) writeFileSync(join(docs, 'new', `n-${i}.md`), `# New ${i}\n\nWritten while out of descriptors, toknew${i}z.\n`);
+      writeFileSync(join(docs, 'base-0.md'), '# Base 0 edited\n\nNow about tokedit0w.\n');
+      const stuck = await waitStatus(server, 'degraded, naming EMFILE and the fix', (s) => s.state === 'degraded' && /EMFILE/.test(s.index_problem ?? ''), 30_000);
+      process.stderr.write(`# out of descriptors (soft limit ${held} = the ${held} it holds): ${stuck.index_problem}\n#   fix: ${stuck.index_fix}\n`);
+      assert.match(stuck.index_problem, new RegExp(`too many open files \\(EMFILE: this process's limit, ulimit -n, is ${held}\\)`));
+      // Queued paths, not files: a new folder the watcher reports whole is one entry until listed.
+      assert.match(stuck.index_problem, /\b[1-9]\d* files are queued, none is dropped/);
+      assert.match(stuck.index_fix, /ulimit -n 4096/);
+      assert.match(stuck.index_fix, new RegExp(`prlimit --pid ${pid} --nofile=4096:`));
+      assert.equal(stuck.documents, BASE);
+      assert.equal((await queryHits(server, 'tokbase7q'))[0]?.path, 'base-7.md', 'queries are still answered from memory');
+
+      // 2. A few descriptors free: not enough for everything at once (the second index worker
+      //    cannot start, so the main thread reads 8 files in parallel; some of those opens fail and
+      //    are retried). The server gets through by itself, and no read is recorded as unreadable
+      //    (before the fix this ended `ready` with 124 or 230 of the 350 documents).
+      const scarce = Date.now();
+      setOpenFileLimit(pid, held + 4);
+      const scarceDone = await waitStatus(server, 'every file indexed with 4 spare descriptors', (s) => s.state === 'ready' && s.documents === BASE + NEW && s.pending_files === 0, 30_000);
+      // The edit too (its watcher event may come after the new files are in).
+      await waitFor('the edit made while out of descriptors is indexed', async () => ((await queryHits(server, 'tokedit0w'))[0]?.path === 'base-0.md' ? true : null), 30_000, 100);
+      process.stderr.write(`# soft limit ${held + 4} (4 spare): ready with ${scarceDone.documents} documents ${Date.now() - scarce} ms later\n`);
+
+      // 3. The limit back where it was: nothing left to do, nothing missing.
+      setOpenFileLimit(pid, hard);
+      const done = await readStatus(server);
+      assert.equal(done.index_problem, null);
+      assert.equal(done.last_error, null);
+      assert.deepEqual(done.warnings.filter((w: string) => /EMFILE|cannot be (read|opened)/.test(w)), [], 'no file was recorded as unreadable');
+      for (const i of [0, 1, 150, NEW - 1]) assert.equal((await queryHits(server, `toknew${i}z`))[0]?.path, `new/n-${i}.md`);
+      assert.equal((await queryHits(server, 'tokbase0q')).length, 0, 'the text before the edit is gone');
+      const deferred = logMessages(server.stderr()).filter((m) => /files could not be opened \(EMFILE\); queued again/.test(m));
+      const polling = logMessages(server.stderr()).filter((m) => /by polling every/.test(m));
+      process.stderr.write(`# reads deferred for want of descriptors: ${deferred.length} times (${deferred.join('; ')}); watcher fell back to polling: ${polling.length > 0 ? polling[0] : 'no'}\n`);
+      assert.equal(server.child.exitCode, null, 'the server did not exit');
     } finally {
       const { code } = await server.stop();
       assert.equal(code, 0, server.stderr().slice(-2000));
