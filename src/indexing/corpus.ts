@@ -464,6 +464,9 @@ export class Corpus {
       const reused = this.reusableVector(hash);
       if (reused) {
         this.vector.add(id, reused);
+        // This copy answers for its content from now on: the one it reused from may be the old
+        // path of a rename, whose removal forgets the hash (the next copy would embed it again).
+        this.hashTable().set(hash, id);
         this.dirty.vectors = true;
         this.reusedVectors++;
       } else this.missing?.add(id);

@@ -1,0 +1,25 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyDocs, memoryCorpus } from '../helpers/corpus.js';
+
+const TEXT = '# Guide\n\nHow the component is deployed, with enough words to be one chunk.\n';
+
+describe('vectors reused by content', () => {
+  test('a file renamed twice keeps its vector both times (the copy that reused it is found by its content)', async () => {
+    const corpus = memoryCorpus();
+    corpus.useVectorSpace('space', 4);
+    await applyDocs(corpus, [['a.md', TEXT]]);
+    const id = corpus.chunkIds('a.md')[0] as string;
+    corpus.addVectors(new Map([[id, { hash: corpus.chunkHash(id) as string, vector: new Float32Array([1, 0, 0, 0]) }]]));
+
+    // A rename as the watcher may deliver it: the new path in one batch, the old one gone in the next.
+    await applyDocs(corpus, [['b.md', TEXT]]);
+    await applyDocs(corpus, [], ['a.md']);
+    assert.equal(corpus.embeddedChunks, corpus.chunkCount, 'b.md reused the vector of a.md');
+    await applyDocs(corpus, [['c.md', TEXT]]);
+    await applyDocs(corpus, [], ['b.md']);
+    assert.equal(corpus.chunkCount, 1);
+    assert.equal(corpus.embeddedChunks, 1, 'c.md reused the vector b.md had reused');
+    assert.equal(corpus.chunksWithoutVector(10).length, 0);
+  });
+});
