@@ -101,7 +101,7 @@ function unservedStatus(c: ServedCollection, embedder: EmbedderStatus): IndexSta
     embedder_problem: embedder.problem,
     chunks_embedded: 0,
     index_problem: problem,
-    index_fix: `create the folder ${c.root} (or correct the path of collection "${c.name}" in the configuration), then restart the server`,
+    index_fix: `create the folder ${c.root} (or correct the path of collection "${c.name}" in the configuration), then restart the server (or run the command again)`,
     warnings: [],
   };
 }
