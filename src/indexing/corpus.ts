@@ -277,6 +277,9 @@ export class Corpus {
    * publishing; meanwhile queries see the previous (or no) link edges of those documents.
    */
   apply(batch: Pick<PreparedBatch, 'deletes' | 'touched'> & { built: { text: { name: string; bytes: Uint8Array } | null } | null }, data: SegmentData | null): void {
+    // A rename, or a folder moved, can arrive as deletes and adds of the same content in one
+    // batch: the vectors of what is deleted stay reusable for what this batch adds.
+    const departing = data !== null && batch.deletes.length > 0 ? this.vectorsByHash(batch.deletes) : null;
     for (const path of batch.deletes) this.removePath(path);
     for (const t of batch.touched) this.index.stamp(t.path, t.size, t.mtimeMs);
     if (data === null) {
@@ -313,7 +316,7 @@ export class Corpus {
         this.claimNames(path, names);
       }
       this.linksDue.add(path);
-      this.addChunksOf(data, doc, path);
+      this.addChunksOf(data, doc, path, departing);
     }
     this.relink();
   }
@@ -450,7 +453,21 @@ export class Corpus {
     return names;
   }
 
-  private addChunksOf(data: SegmentData, doc: number, path: string): void {
+  /** The vectors of the chunks of `paths`, by content hash. */
+  private vectorsByHash(paths: readonly string[]): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    if (this.vector === null) return out;
+    for (const path of paths) {
+      for (const id of this.chunkIds(path)) {
+        const hash = this.chunkHash(id);
+        const vector = hash === undefined || out.has(hash) ? undefined : this.vector.getVector(id);
+        if (hash !== undefined && vector !== undefined) out.set(hash, vector);
+      }
+    }
+    return out;
+  }
+
+  private addChunksOf(data: SegmentData, doc: number, path: string, departing: ReadonlyMap<string, Float32Array> | null = null): void {
     const first = data.docFirstChunk[doc] as number;
     const n = data.docChunks[doc] as number;
     for (let k = 0; k < n; k++) {
@@ -461,7 +478,7 @@ export class Corpus {
         this.hashTable().set(hash, id);
         continue;
       }
-      const reused = this.reusableVector(hash);
+      const reused = this.reusableVector(hash) ?? departing?.get(hash) ?? null;
       if (reused) {
         this.vector.add(id, reused);
         // This copy answers for its content from now on: the one it reused from may be the old

@@ -22,4 +22,22 @@ describe('vectors reused by content', () => {
     assert.equal(corpus.embeddedChunks, 1, 'c.md reused the vector b.md had reused');
     assert.equal(corpus.chunksWithoutVector(10).length, 0);
   });
+
+  test('a folder moved (its files deleted and added again in one batch) keeps every vector', async () => {
+    const corpus = memoryCorpus();
+    corpus.useVectorSpace('space', 4);
+    const texts = [0, 1, 2].map((i) => `# Guide ${i}\n\nHow component ${i} is deployed, with enough words to be one chunk.\n`);
+    await applyDocs(corpus, texts.map((t, i) => [`guides/p${i}.md`, t] as [string, string]));
+    corpus.addVectors(new Map(corpus.chunksWithoutVector(10).map((c, i) => [c.id, { hash: c.hash, vector: new Float32Array([i, 1, 0, 0]) }])));
+    assert.equal(corpus.embeddedChunks, 3);
+
+    await applyDocs(corpus, texts.map((t, i) => [`handbook/p${i}.md`, t] as [string, string]), texts.map((_, i) => `guides/p${i}.md`));
+    assert.deepEqual(corpus.documents().map((d) => d.path).sort(), ['handbook/p0.md', 'handbook/p1.md', 'handbook/p2.md']);
+    assert.equal(corpus.embeddedChunks, 3, 'no chunk of the moved folder needs embedding again');
+    assert.equal(corpus.chunksWithoutVector(10).length, 0);
+    assert.equal(corpus.takeReused(), 3);
+    // The moved copies answer for their content: the next copy reuses too.
+    await applyDocs(corpus, [['elsewhere.md', texts[1] as string]]);
+    assert.equal(corpus.chunksWithoutVector(10).length, 0);
+  });
 });
