@@ -27,9 +27,12 @@ export interface SoakOptions {
   quiesceTimeoutMs?: number;
   /**
    * The RSS/fds baseline of each process is its first successful `index_status` reply at or after
-   * this fraction of the churn time (a restarted process: at or after its restart). Default 0.2.
+   * this fraction of the churn time and at least `processWarmupMs` after the process started
+   * (whichever is later). Default 0.2.
    */
   warmupFraction?: number;
+  /** How long a process runs (under churn) before its baseline is read. Default 90 s. */
+  processWarmupMs?: number;
   log?: (line: string) => void;
 }
 
@@ -41,6 +44,22 @@ export interface ProcessFigures {
 /** A baseline: the figures and when they were read, in ms since the churn began. */
 export interface WarmFigures extends ProcessFigures {
   atMs: number;
+}
+
+/** One server process (a slot's first, or a restart after a kill) and its memory over its life. */
+export interface ProcessRecord {
+  slot: number;
+  pid: number | undefined;
+  /** When it started, in ms since the churn began (0 for the processes started before it). */
+  startedMs: number;
+  /** The warm baseline, or null if it never answered once warm (killed or ended before). */
+  warm: WarmFigures | null;
+  /** The last figures read while it was running (a status reply; after the check for the survivors). */
+  last: WarmFigures | null;
+  /** Figures every ~30 s of its life, for the shape of growth (plateau or steady climb). */
+  samples: WarmFigures[];
+  /** Ended by our SIGKILL (else it ran to the end). */
+  killed: boolean;
 }
 
 export interface SoakReport {
@@ -65,6 +84,9 @@ export interface SoakReport {
   /** Files on disk when the warm-up ended (the churn's file count then). */
   warmupFiles: number;
   warmupMs: number;
+  processWarmupMs: number;
+  /** Every process of every slot, in order of start. */
+  processes: ProcessRecord[];
   /** start: the warm baseline of the slot's last process (null if it never answered after warm-up). */
   perInstance: { start: WarmFigures | null; end: ProcessFigures | null; restarts: number }[];
   generationsOnDisk: number;
@@ -97,7 +119,10 @@ interface Slot {
   stderrs: string[];
   start: WarmFigures | null;
   end: ProcessFigures | null;
+  proc: ProcessRecord;
 }
+
+const SAMPLE_EVERY_MS = 30_000;
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const log = opts.log ?? (() => undefined);
@@ -107,8 +132,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const env = { RAGDOCS_EMBEDDER: 'test', RAGDOCS_LOG_LEVEL: 'warn' };
   const spawn = () => spawnServer({ docs: opts.docs, indexDir: opts.indexDir, env });
   const slots: Slot[] = [];
+  const processes: ProcessRecord[] = [];
+  const newProcess = (slot: number, server: SpawnedServer, startedMs: number): ProcessRecord => {
+    const rec: ProcessRecord = { slot, pid: server.child.pid, startedMs, warm: null, last: null, samples: [], killed: false };
+    processes.push(rec);
+    return rec;
+  };
   for (let i = 0; i < opts.instances; i++) {
-    slots.push({ server: await spawn(), state: 'running', faultEpoch: 0, restarts: 0, computed: [0], stderrs: [], start: null, end: null });
+    const server = await spawn();
+    slots.push({ server, state: 'running', faultEpoch: 0, restarts: 0, computed: [0], stderrs: [], start: null, end: null, proc: newProcess(i, server, 0) });
   }
   const report = { kills: 0, stops: 0, queries: 0, queryErrors: 0, interruptedCalls: 0 };
   const unloadable = new Set<string>();
@@ -138,15 +170,27 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   let churnStart = Infinity;
   const warmupMs = Math.round(opts.durationMs * (opts.warmupFraction ?? 0.2));
   let warmupFiles = -1;
+  const processWarmupMs = opts.processWarmupMs ?? 90_000;
   const statusOf = async (slot: Slot) => {
     const server = slot.server;
+    const proc = slot.proc;
     const res = await call(slot, 'index_status');
     const s = res?.structuredContent;
     if (s === undefined) return null;
     const sinceChurn = Date.now() - churnStart;
-    if (slot.start === null && sinceChurn >= warmupMs && server === slot.server && slot.state === 'running') {
+    if (sinceChurn >= 0 && server === slot.server && slot.state === 'running') {
       const f = processFigures(server.child.pid);
-      if (f !== null) slot.start = { ...f, atMs: sinceChurn };
+      if (f !== null) {
+        const at = { ...f, atMs: sinceChurn };
+        proc.last = at;
+        const lastSample = proc.samples[proc.samples.length - 1];
+        if (lastSample === undefined || sinceChurn - lastSample.atMs >= SAMPLE_EVERY_MS) proc.samples.push(at);
+        // Warm: past the run's warm-up and past this process's own (a restart reloads and refills caches).
+        if (proc.warm === null && sinceChurn >= Math.max(warmupMs, proc.startedMs + processWarmupMs)) {
+          proc.warm = at;
+          slot.start = at;
+        }
+      }
     }
     slot.computed[slot.computed.length - 1] = s.embeddings_computed;
     for (const w of s.warnings as string[]) if (UNLOADABLE.test(w)) unloadable.add(w);
@@ -219,11 +263,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       if (kill) {
         report.kills++;
         slot.state = 'dead';
+        slot.proc.killed = true;
         slot.server.child.kill('SIGKILL');
         await slot.server.exited;
         slot.stderrs.push(slot.server.stderr());
         await sleep(random.int(200, 2000));
         slot.server = await spawn();
+        slot.proc = newProcess(slots.indexOf(slot), slot.server, Date.now() - churnStart);
         slot.restarts++;
         slot.computed.push(0);
         slot.start = null;
@@ -261,6 +307,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     }
     lost.push(missing);
     slot.end = processFigures(slot.server.child.pid);
+    if (slot.end !== null) slot.proc.last = { ...slot.end, atMs: Date.now() - churnStart };
   }
   // A fresh process loading what is on disk, as a user's `status` would.
   const fresh = spawnSync(process.execPath, [BIN(), 'status', '--json', '--docs', opts.docs, '--index-dir', opts.indexDir], {
@@ -288,6 +335,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     quiesceMs,
     warmupFiles,
     warmupMs,
+    processWarmupMs,
+    processes,
     filesChecked: onDisk.length,
     lost,
     phantom,

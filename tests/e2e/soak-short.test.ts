@@ -26,7 +26,7 @@ describe('soak, short', () => {
       quiesceTimeoutMs: 90_000,
       log: (l) => lines.push(l),
     });
-    const summary = `seed ${seed}: ${JSON.stringify({ ...r, perInstance: undefined })}\n${lines.join('\n')}`;
+    const summary = `seed ${seed}: ${JSON.stringify({ ...r, perInstance: undefined, processes: undefined })}\n${lines.join('\n')}`;
     process.stderr.write(`# ${summary.split('\n').join('\n# ')}\n`);
     assert.ok(r.quiesced, `never quiet: ${summary}`);
     assert.ok(r.kills + r.stops >= 2, `only ${r.kills + r.stops} faults: ${summary}`);
