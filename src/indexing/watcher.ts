@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { relative, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, relative, sep } from 'node:path';
 import { toDocPath } from '../core/paths.js';
 import type { PathFilter } from './path-filter.js';
 
@@ -105,6 +106,7 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
       }
       if (opts.filter.includesFile(docPath)) schedule(docPath);
     });
+    if (!usePolling) w.on('raw', (event, name, details) => rewatchReplacedDir(w, event, name, details));
     w.on('error', (err) => {
       const code = outOfWatchHandles(err);
       if (code === null || usePolling) {
@@ -122,6 +124,29 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
       opts.onPollingFallback?.({ code, message: errorText(err), pollIntervalMs, ready: pollingReady });
     });
     return w;
+  };
+
+  /**
+   * A folder renamed away and at once replaced by a new one of the same name (`mv notes archive
+   * && mkdir notes`, a sync tool, a checkout) keeps chokidar's watch on the old folder, now
+   * elsewhere: files added to the new one later would never be reported. That watch reports its
+   * own move ("rename" of its own name); if a folder is at its path again, watch the path afresh
+   * and have the receiver rescan it.
+   */
+  const rewatchReplacedDir = (w: FSWatcher, event: string, name: string, details: unknown): void => {
+    const watched = (details as { watchedPath?: unknown } | null)?.watchedPath;
+    if (event !== 'rename' || typeof watched !== 'string' || watched === opts.rootReal || name !== basename(watched)) return;
+    const docPath = toDoc(watched);
+    if (docPath.startsWith('..') || opts.filter.excludesDir(docPath)) return;
+    void stat(watched).then(
+      (s) => {
+        if (!s.isDirectory() || closed || w !== watcher) return;
+        w.unwatch(watched);
+        w.add(watched);
+        schedule(docPath + '/');
+      },
+      () => undefined, // gone: chokidar reports that itself
+    );
   };
 
   let polling = false;
