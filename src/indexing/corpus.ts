@@ -90,6 +90,14 @@ export class Corpus {
   private byHash: Map<string, string> | null = null;
   /** Live chunk ids without a vector (built on first use while vectors exist). */
   private missing: Set<string> | null = null;
+  /**
+   * Vectors of the chunks the last two applies removed, by content hash. A rename or a folder
+   * moved arrives as deletes and adds of the same content, in one batch or in two (the watcher
+   * reports the old and new paths a moment apart, and a write cycle may start in between): its
+   * content is not embedded again. Two batches old at most, so the memory is transient.
+   */
+  private removedNow = new Map<string, Float32Array>();
+  private removedBefore = new Map<string, Float32Array>();
 
   constructor(
     readonly keywordParams: KeywordIndexParams,
@@ -277,9 +285,8 @@ export class Corpus {
    * publishing; meanwhile queries see the previous (or no) link edges of those documents.
    */
   apply(batch: Pick<PreparedBatch, 'deletes' | 'touched'> & { built: { text: { name: string; bytes: Uint8Array } | null } | null }, data: SegmentData | null): void {
-    // A rename, or a folder moved, can arrive as deletes and adds of the same content in one
-    // batch: the vectors of what is deleted stay reusable for what this batch adds.
-    const departing = data !== null && batch.deletes.length > 0 ? this.vectorsByHash(batch.deletes) : null;
+    this.removedBefore = this.removedNow;
+    this.removedNow = new Map();
     for (const path of batch.deletes) this.removePath(path);
     for (const t of batch.touched) this.index.stamp(t.path, t.size, t.mtimeMs);
     if (data === null) {
@@ -316,7 +323,7 @@ export class Corpus {
         this.claimNames(path, names);
       }
       this.linksDue.add(path);
-      this.addChunksOf(data, doc, path, departing);
+      this.addChunksOf(data, doc, path);
     }
     this.relink();
   }
@@ -351,6 +358,8 @@ export class Corpus {
     this.dirty.vectors = true;
     this.byHash = null;
     this.missing = null;
+    this.removedNow = new Map();
+    this.removedBefore = new Map();
     return dropped;
   }
 
@@ -448,26 +457,14 @@ export class Corpus {
       this.missing?.delete(id);
       // Same ordinal, same content: the vector stays valid for the new copy.
       if (k < nextN && next !== null && hashAt(next, nextFirst + k) === hash) continue;
+      const vector = this.vector?.getVector(id);
+      if (vector !== undefined) this.removedNow.set(hash, vector);
       if (this.vector?.remove(id)) this.dirty.vectors = true;
     }
     return names;
   }
 
-  /** The vectors of the chunks of `paths`, by content hash. */
-  private vectorsByHash(paths: readonly string[]): Map<string, Float32Array> {
-    const out = new Map<string, Float32Array>();
-    if (this.vector === null) return out;
-    for (const path of paths) {
-      for (const id of this.chunkIds(path)) {
-        const hash = this.chunkHash(id);
-        const vector = hash === undefined || out.has(hash) ? undefined : this.vector.getVector(id);
-        if (hash !== undefined && vector !== undefined) out.set(hash, vector);
-      }
-    }
-    return out;
-  }
-
-  private addChunksOf(data: SegmentData, doc: number, path: string, departing: ReadonlyMap<string, Float32Array> | null = null): void {
+  private addChunksOf(data: SegmentData, doc: number, path: string): void {
     const first = data.docFirstChunk[doc] as number;
     const n = data.docChunks[doc] as number;
     for (let k = 0; k < n; k++) {
@@ -478,7 +475,7 @@ export class Corpus {
         this.hashTable().set(hash, id);
         continue;
       }
-      const reused = this.reusableVector(hash) ?? departing?.get(hash) ?? null;
+      const reused = this.reusableVector(hash) ?? this.removedNow.get(hash) ?? this.removedBefore.get(hash) ?? null;
       if (reused) {
         this.vector.add(id, reused);
         // This copy answers for its content from now on: the one it reused from may be the old

@@ -40,4 +40,21 @@ describe('vectors reused by content', () => {
     await applyDocs(corpus, [['elsewhere.md', texts[1] as string]]);
     assert.equal(corpus.chunksWithoutVector(10).length, 0);
   });
+
+  test('a rename seen as a delete in one batch and an add in the next keeps its vector', async () => {
+    const corpus = memoryCorpus();
+    corpus.useVectorSpace('space', 4);
+    await applyDocs(corpus, [['a.md', TEXT], ['other.md', '# Other\n\nSomething else entirely.\n']]);
+    corpus.addVectors(new Map(corpus.chunksWithoutVector(10).map((c, i) => [c.id, { hash: c.hash, vector: new Float32Array([i, 1, 0, 0]) }])));
+    await applyDocs(corpus, [], ['a.md']);
+    await applyDocs(corpus, [['b.md', TEXT]]);
+    assert.equal(corpus.chunksWithoutVector(10).length, 0, 'b.md got the vector a.md had');
+    assert.equal(corpus.takeReused(), 1);
+    // What was removed is kept two batches only: content gone longer than that is embedded again.
+    await applyDocs(corpus, [], ['b.md']);
+    await applyDocs(corpus, [['other.md', '# Other\n\nSomething else, edited.\n']]);
+    await applyDocs(corpus, [['other.md', '# Other\n\nSomething else, edited twice.\n']]);
+    await applyDocs(corpus, [['c.md', TEXT]]);
+    assert.deepEqual(corpus.chunksWithoutVector(10).map((c) => c.id).sort(), ['c.md#0', 'other.md#0']);
+  });
 });
