@@ -417,6 +417,12 @@ export class IndexManager {
       return { index_problem: `the index cannot be saved: ${f.message}${lacking}; ${next}`, index_fix: persistFix(f.errno, dir, this.gaveUp ? 'then run `mcp-markdown-ragdocs index`' : 'the server saves the index by itself once it can') };
     }
     if (this.folderGap !== null) return { index_problem: this.folderGap.problem, index_fix: this.folderGap.fix };
+    // The index dir could not be opened for writing at start (EACCES, EROFS…): memory only, for good.
+    const memoryOnly = this.memoryOnlyReason();
+    const errno = memoryOnly === null ? null : persistErrno(memoryOnly);
+    if (memoryOnly !== null && errno !== null) {
+      return { index_problem: memoryOnly, index_fix: persistFix(errno, this.opts.config.index.dir, 'then restart the server (an index dir that could not be written at start is not tried again)') };
+    }
     return { index_problem: null, index_fix: null };
   }
 

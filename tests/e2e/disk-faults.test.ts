@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { queryHits, waitStatus } from '../helpers/server-probes.js';
-import { spawnServer } from '../helpers/spawn-server.js';
+import { BIN, spawnServer } from '../helpers/spawn-server.js';
 
 /**
  * Issue 12, items 1 and 2: an index dir on a 4 MB tmpfs that a 225-file vault does not fit in.
@@ -145,5 +145,96 @@ describe('a full or read-only index dir (issue 12)', () => {
     const res = await runCli(['index', ...common], env, 60_000);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, new RegExp(`indexed ${FILES + 1} documents`));
+  });
+});
+
+/**
+ * Permission denied (EACCES): as root `chmod` denies nothing, so the index dir is made by root and
+ * the command runs as `nobody` (uid/gid 65534) through `setpriv`, as when an index dir was once
+ * created with `sudo`. Skipped where that is not possible (not root, no setpriv, or the checkout
+ * not readable by other users).
+ */
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+function runAsNobodyRefused(bin: string): string | null {
+  if (process.getuid?.() !== 0) return 'not root: cannot run a command as another user';
+  const res = spawnSync(NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(bin)}, require('fs').constants.R_OK)`], { encoding: 'utf8', timeout: 10_000 });
+  return res.status === 0 ? null : `cannot run node as nobody through setpriv here (${(res.stderr || res.error?.message || '').trim().split('\n')[0]})`;
+}
+
+/** The CLI as nobody, without blocking the event loop; killed after `timeoutMs`. */
+function runCliAsNobody(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, BIN(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, HOME: '/nonexistent' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('an index dir this user may not write (EACCES, issue 12)', () => {
+  const tmp = makeTempDir();
+  const docs = join(tmp.dir, 'docs');
+  const indexDir = join(tmp.dir, 'index');
+  const common = ['--docs', docs, '--index-dir', indexDir];
+  let skip: string | false = false;
+
+  before(async () => {
+    skip = runAsNobodyRefused(BIN()) ?? false;
+    if (skip) {
+      process.stderr.write(`# skipped: ${skip}\n`);
+      return;
+    }
+    chmodSync(tmp.dir, 0o755); // mkdtemp makes it 0700: nobody could not even read the docs
+    mkdirSync(docs);
+    for (let i = 0; i < 20; i++) writeFileSync(join(docs, `page-${i}.md`), `# Page ${i}\n\nAbout permissions, tokperm${i}k.\n`);
+    // Made by root (0755): readable by everyone, writable by root only.
+    const res = await runCli(['index', ...common], env, 60_000);
+    assert.equal(res.code, 0, res.stderr);
+    writeFileSync(join(docs, 'late.md'), '# Late\n\nWritten after the root-owned index: toklate9p.\n');
+  });
+  after(() => tmp.cleanup());
+
+  test('index as another user exits 1 at once with EACCES, how many files were not saved and the fix', async (t) => {
+    if (skip) return t.skip(skip);
+    const started = Date.now();
+    const res = await runCliAsNobody(['index', ...common]);
+    const ms = Date.now() - started;
+    process.stderr.write(`# index as nobody on a root-owned index dir exited ${res.code} after ${ms} ms\n`);
+    assert.equal(res.code, 1, res.stderr);
+    assert.ok(ms < 30_000, `took ${ms} ms`);
+    // The lock file cannot even be created, so nothing of this run can be saved: all 21 files.
+    assert.match(res.stderr, /the index cannot be saved: index directory .* is not writable \(cannot create the index lock file .*EACCES: permission denied/);
+    assert.match(res.stderr, /21 files were not indexed, the index on disk is left as it was/);
+    assert.match(res.stderr, /hint: make .* writable by this user \(see `ls -ld .*`\) or pass --index-dir pointing to a writable folder; then run `mcp-markdown-ragdocs index/);
+  });
+
+  test('serve as another user: degraded with EACCES and the fix, every file answered from memory; the generation on disk is untouched', async (t) => {
+    if (skip) return t.skip(skip);
+    const server = await spawnServer({ docs, indexDir, env: { HOME: '/nonexistent' }, launcher: NOBODY });
+    try {
+      const s = await waitStatus(server, 'degraded: EACCES, every file in memory', (x) => x.state === 'degraded' && x.documents === 21 && x.pending_files === 0, 30_000);
+      process.stderr.write(`# serve as nobody: ${s.index_problem}\n#   fix: ${s.index_fix}\n`);
+      assert.match(s.index_problem, /index directory .* is not writable \(cannot create the index lock file .*EACCES.*\): serving from memory; nothing is persisted/);
+      assert.match(s.index_fix, /make .* writable by this user .*then restart the server/);
+      assert.match(s.last_error, /EACCES/);
+      assert.equal(s.generation, 0, 'it does not load the root-owned generation (a known limit: it rebuilds in memory)');
+      assert.equal((await queryHits(server, 'toklate9p'))[0]?.path, 'late.md', 'the new file is answered from memory');
+      assert.equal((await queryHits(server, 'tokperm3k'))[0]?.path, 'page-3.md');
+    } finally {
+      const { code } = await server.stop();
+      assert.equal(code, 0, server.stderr().slice(-2000));
+    }
+    // As root, status sees the generation root wrote, without the file written after it.
+    const st = JSON.parse((await runCli(['status', '--json', ...common], env)).stdout);
+    assert.equal(st.documents, 20);
+    assert.equal(st.pending_files, 1);
   });
 });
