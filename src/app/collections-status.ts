@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { CollectionStatus, IndexState, IndexStatus } from '../core/types.js';
 import type { EmbedderStatus } from '../embed/runtime.js';
 import type { ServedCollection } from './collection-set.js';
@@ -13,7 +14,7 @@ const STATE_ORDER: readonly IndexState[] = ['degraded', 'loading', 'indexing', '
  * first collection's (a lock holder that is not progressing, of any collection, comes first).
  */
 export function combineStatus(collections: readonly ServedCollection[], embedder: EmbedderStatus): IndexStatus {
-  const parts = collections.map((c) => ({ c, s: c.app?.service.status() ?? unservedStatus(c, embedder) }));
+  const parts = collections.map((c) => ({ c, s: c.app === null ? unservedStatus(c, embedder) : withFolderCheck(c, c.app.service.status()) }));
   const entries = parts.map(({ c, s }) => toCollectionStatus(c, s));
   if (parts.length === 1) {
     const only = parts[0] as (typeof parts)[number];
@@ -104,6 +105,31 @@ function unservedStatus(c: ServedCollection, embedder: EmbedderStatus): IndexSta
     index_fix: `create the folder ${c.root} (or correct the path of collection "${c.name}" in the configuration), then restart the server (or run the command again)`,
     warnings: [],
   };
+}
+
+/**
+ * A folder that was served and is gone (deleted, moved, a drive unmounted): the index keeps
+ * answering as last saved, and indexing retries; without this the status said `indexing` with a
+ * raw ENOENT for as long as the folder stayed away. One stat per status call.
+ */
+function withFolderCheck(c: ServedCollection, s: IndexStatus): IndexStatus {
+  if (folderExists(c.root)) return s;
+  const problem = `the folder ${c.root} no longer exists (deleted, moved or unmounted); answers come from its index as last saved (${s.documents} documents)`;
+  return {
+    ...s,
+    state: 'degraded',
+    index_problem: problem,
+    index_fix: `restore the folder (or correct the path of collection "${c.name}") and restart the server`,
+    warnings: [problem, ...s.warnings],
+  };
+}
+
+function folderExists(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function embedderWarning(w: string, s: IndexStatus): boolean {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { createCollectionSet, type CollectionSet } from '../../src/app/collection-set.js';
@@ -195,6 +195,32 @@ describe('collections: the MCP surface', () => {
       assert.match(textOf(status), /- vendor: degraded, 0 documents/);
     } finally {
       await mcp.close();
+    }
+  });
+});
+
+describe('collections: a folder that goes away while served', () => {
+  test('degrades only its collection, says which folder and what to do; the others stay ready', async () => {
+    const work = makeTempDir('ragdocs-collections-gone-');
+    const root = realpathSync(work.dir);
+    write(join(root, 'keep'), 'a.md', '# Keep\n\nstays here\n');
+    write(join(root, 'drive'), 'b.md', '# Drive\n\non a drive that gets unplugged\n');
+    const config = loadConfig({ cwd: root, env: { RAGDOCS_EMBEDDER: 'none', XDG_CACHE_HOME: join(root, 'cache') }, platform: 'linux', homeDir: root, flags: { docs: [join(root, 'keep'), join(root, 'drive')] } });
+    const gone = createCollectionSet({ config, logger: pino({ level: 'silent' }), watch: false, keywordOnMainThread: true });
+    try {
+      await gone.start();
+      for (const c of gone.collections) assert.ok(await c.app?.manager.waitForIdle(30_000));
+      assert.equal(gone.service.status().state, 'ready');
+      rmSync(join(root, 'drive'), { recursive: true, force: true });
+      const s = gone.service.status();
+      assert.equal(s.state, 'degraded');
+      assert.deepEqual(s.collections?.map((c) => [c.name, c.state]), [['keep', 'ready'], ['drive', 'degraded']]);
+      assert.match(s.index_problem ?? '', /^collection "drive": the folder .*drive no longer exists \(deleted, moved or unmounted\); answers come from its index as last saved \(1 documents\)/);
+      assert.match(s.index_fix ?? '', /restore the folder/);
+      assert.equal((await gone.service.query({ query: 'stays', topN: 3, collection: 'keep' })).results[0]?.path, 'a.md');
+    } finally {
+      await gone.stop();
+      work.cleanup();
     }
   });
 });
