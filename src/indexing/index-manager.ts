@@ -697,7 +697,9 @@ export class IndexManager {
         out.add(p);
         continue;
       }
-      for (const known of this.corpus.knownPaths()) if (known.startsWith(p)) out.add(known);
+      // `/` is the root itself (the watcher's rescan after it ran out of descriptors).
+      const prefix = p === '/' ? '' : p;
+      for (const known of this.corpus.knownPaths()) if (known.startsWith(prefix)) out.add(known);
       const root = this.opts.config.docs.root;
       const { files } = await scanDocuments(root, this.filter, join(root, ...p.slice(0, -1).split('/')));
       for (const f of files) out.add(f.path);

@@ -42,9 +42,23 @@ export interface PollingFallback {
  */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
+/** Restarts of a watcher whose walk ran out of file descriptors: first after this, doubling up to the max. */
+const RESTART_MIN_MS = 1000;
+const RESTART_MAX_MS = 10_000;
+
+/**
+ * EMFILE/ENFILE while chokidar lists a folder or opens a file (scandir, open…), as opposed to
+ * adding a watch: the process is out of file descriptors, not out of inotify handles.
+ */
+function descriptorShortage(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | null;
+  return (e?.code === 'EMFILE' || e?.code === 'ENFILE') && typeof e.syscall === 'string' && e.syscall !== 'watch';
+}
+
 /** Errors that mean "no more native watch handles", not a problem with one path. */
 function outOfWatchHandles(err: unknown): 'ENOSPC' | 'EMFILE' | null {
   const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EMFILE' && descriptorShortage(err)) return null;
   return code === 'ENOSPC' || code === 'EMFILE' ? code : null;
 }
 
@@ -108,6 +122,11 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
     });
     if (!usePolling) w.on('raw', (event, name, details) => rewatchReplacedDir(w, event, name, details));
     w.on('error', (err) => {
+      if (w !== watcher || closed) return; // a watcher already replaced
+      if (descriptorShortage(err)) {
+        shortOfDescriptors(err);
+        return;
+      }
       const code = outOfWatchHandles(err);
       if (code === null || usePolling) {
         opts.onError(err);
@@ -149,6 +168,43 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
     );
   };
 
+  /**
+   * Out of file descriptors during chokidar's walk: the folders it could not list are not
+   * watched, and what changed meanwhile is unknown. Polling would not help (it lists folders
+   * too), so the watcher is started afresh after a back-off, again while its walk still runs
+   * short, and once a walk completes the receiver rescans the whole root (`/`: every indexed
+   * path and every file on disk). The first error of such a streak is passed on to `onError`.
+   */
+  let shortage = false;
+  let shortageReported = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let restartDelay = RESTART_MIN_MS;
+  const shortOfDescriptors = (err: unknown): void => {
+    shortage = true;
+    if (!shortageReported) {
+      shortageReported = true;
+      opts.onError(err);
+    }
+    if (restartTimer !== null || closed) return;
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (closed) return;
+      const old = watcher;
+      shortage = false;
+      const fresh = start(polling);
+      watcher = fresh;
+      void old.close().catch(() => undefined);
+      fresh.once('ready', () => {
+        if (closed || fresh !== watcher || shortage) return; // short again: another restart is due
+        restartDelay = RESTART_MIN_MS;
+        shortageReported = false;
+        resolveReady();
+        schedule('/');
+      });
+    }, restartDelay);
+    restartDelay = Math.min(RESTART_MAX_MS, restartDelay * 2);
+  };
+
   let polling = false;
   let resolveReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
@@ -160,6 +216,7 @@ export function watchDocuments(opts: WatchOptions): DocWatcher {
     async close() {
       if (closed) return;
       closed = true;
+      if (restartTimer !== null) clearTimeout(restartTimer);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       await watcher.close();
