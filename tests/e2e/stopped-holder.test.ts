@@ -106,7 +106,10 @@ describe('a lock holder stopped mid-write', () => {
     // names the holder, and its heartbeat is seen frozen (on any OS, not only through /proc).
     const long = await waitFor('the reader to wait past a lock timeout', async () => {
       const s = await status(reader);
-      return s.lock_wait_ms > 5500 && s.lock_holder?.pid === pid && s.lock_holder.held_ms > 6000 ? s : null;
+      // And its heartbeat frozen for 5 s: the stop may come seconds after it took the lock, so
+      // held_ms alone says nothing about when its last heartbeat was (flaky under load).
+      const frozen = s.lock_holder?.heartbeat !== undefined && Date.now() - Date.parse(s.lock_holder.heartbeat) > 5000;
+      return s.lock_wait_ms > 5500 && s.lock_holder?.pid === pid && s.lock_holder.held_ms > 6000 && frozen ? s : null;
     }, 20_000, 200);
     assert.equal(long.lock_holder.progressing, false);
     assert.ok(Date.parse(long.lock_holder.since) <= stoppedAt, `since ${long.lock_holder.since}`);
