@@ -6,6 +6,7 @@ import { createIndexWorkers, type IndexWorkers } from '../indexing/index-workers
 import type { DocsService } from '../mcp/service.js';
 import { createApplication, pullCommandFor, type Application, type ApplicationOptions } from './application.js';
 import { createCollectionsService } from './collections-service.js';
+import { resolvePendingCollection } from '../config/load.js';
 
 /** A collection of the set: its application, or the problem that keeps its folder from being served. */
 export interface ServedCollection {
@@ -24,6 +25,21 @@ export interface CollectionSetOptions extends Omit<ApplicationOptions, 'embeddin
   /** Serve only this collection of the configuration (by name; the CLI's `--collection`). */
   only?: string;
   instanceId?: string;
+  /** With `watch`: how often a collection whose folder was missing is looked for again (default 5 s). */
+  pendingCheckMs?: number;
+}
+
+/** A folder missing at start is looked for this often by a server (watch mode). */
+const PENDING_CHECK_MS = 5000;
+
+/** ServedCollection as the set keeps it: a pending folder gets its application when it appears. */
+interface MutableCollection {
+  name: string;
+  description: string;
+  root: string;
+  config: Config;
+  app: Application | null;
+  problem: string | null;
 }
 
 /**
@@ -66,24 +82,65 @@ export function createCollectionSet(opts: CollectionSetOptions): CollectionSet {
   const borrowed: IndexWorkers | undefined =
     workers === null ? undefined : { size: workers.size, prepare: (...a) => workers.prepare(...a), merge: (r) => workers.merge(r), close: async () => undefined };
 
-  const collections: ServedCollection[] = chosen.map((c) => {
+  const appFor = (config: Config, name: string): Application =>
+    createApplication({
+      ...opts,
+      config,
+      logger: chosen.length > 1 ? logger.child({ collection: name }) : logger,
+      embedding,
+      instanceId,
+      ...(borrowed ? { indexWorkers: borrowed } : {}),
+    });
+  const collections: MutableCollection[] = chosen.map((c) => {
     const config = configForCollection(opts.config, c);
-    const app =
-      c.problem !== null
-        ? null
-        : createApplication({
-            ...opts,
-            config,
-            logger: chosen.length > 1 ? logger.child({ collection: c.name }) : logger,
-            embedding,
-            instanceId,
-            ...(borrowed ? { indexWorkers: borrowed } : {}),
-          });
     if (c.problem !== null) logger.error({ collection: c.name }, `collection "${c.name}" is not served: ${c.problem}`);
-    return { name: c.name, description: c.description, root: c.docs.root, config, app, problem: c.problem };
+    return { name: c.name, description: c.description, root: c.docs.root, config, app: c.problem !== null ? null : appFor(config, c.name), problem: c.problem };
   });
-  const service = createCollectionsService({ collections, embedding, dedupThreshold: opts.config.search.dedupThreshold });
+  const base = createCollectionsService({ collections, embedding, dedupThreshold: opts.config.search.dedupThreshold });
+  // Listeners of document changes, so that a collection served late is announced and followed too.
+  const changeListeners = new Map<() => void, (() => void)[]>();
+  const service: DocsService = {
+    ...base,
+    onDocumentsChanged(listener) {
+      const unsubscribe = base.onDocumentsChanged?.(listener);
+      changeListeners.set(listener, []);
+      return () => {
+        unsubscribe?.();
+        for (const u of changeListeners.get(listener) ?? []) u();
+        changeListeners.delete(listener);
+      };
+    },
+  };
   let stopping: Promise<void> | null = null;
+  let pendingTimer: NodeJS.Timeout | null = null;
+
+  /** Serves a collection whose folder was missing, once it exists (servers only). */
+  const servePending = async (c: MutableCollection): Promise<void> => {
+    const current = c.config.collections[0];
+    if (current === undefined || current.pending === null || stopping !== null) return;
+    const resolved = resolvePendingCollection(current, collections.flatMap((x) => x.config.collections));
+    if (resolved === null) return;
+    if (resolved.problem !== null) {
+      c.problem = resolved.problem;
+      c.config = configForCollection(opts.config, resolved);
+      logger.error({ collection: c.name }, `collection "${c.name}" is not served: ${resolved.problem}`);
+      return;
+    }
+    const config = configForCollection(opts.config, resolved);
+    const app = appFor(config, c.name);
+    Object.assign(c, { config, root: resolved.docs.root, app, problem: null });
+    logger.info({ collection: c.name, docs: c.root }, `collection "${c.name}": its folder exists now; serving it`);
+    for (const [listener, late] of changeListeners) {
+      const u = app.service.onDocumentsChanged?.(listener);
+      if (u) late.push(u);
+    }
+    try {
+      await app.start();
+    } catch (err) {
+      app.manager.reportConfigProblem(`collection "${c.name}" failed to start: ${errorMessage(err)}`);
+    }
+    for (const listener of changeListeners.keys()) listener();
+  };
 
   return {
     collections,
@@ -102,8 +159,23 @@ export function createCollectionSet(opts: CollectionSetOptions): CollectionSet {
       // A single collection keeps the old contract: its failure is the command's failure.
       const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure !== undefined && collections.length === 1) throw failure.reason;
+      if (opts.watch && stopping === null && collections.some((c) => c.app === null)) {
+        let checking = false;
+        pendingTimer = setInterval(() => {
+          if (checking) return;
+          checking = true;
+          void Promise.all(collections.filter((c) => c.app === null).map(servePending))
+            .catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'serving a collection whose folder appeared failed'))
+            .finally(() => {
+              checking = false;
+              if (collections.every((c) => c.app !== null || c.config.collections[0]?.pending == null) && pendingTimer) clearInterval(pendingTimer);
+            });
+        }, opts.pendingCheckMs ?? PENDING_CHECK_MS);
+        pendingTimer.unref();
+      }
     },
     stop() {
+      if (pendingTimer) clearInterval(pendingTimer);
       stopping ??= (async () => {
         await Promise.all(collections.map((c) => c.app?.stop().catch((err: unknown) => logger.warn({ err: errorMessage(err), collection: c.name }, 'error while stopping'))));
         await workers?.close().catch(() => undefined);

@@ -143,7 +143,7 @@ export function createCollectionsService(deps: CollectionsServiceDeps): DocsServ
 
 function unavailable(c: ServedCollection): AppError {
   return new AppError('NOT_READY', `collection "${c.name}" is not served: ${c.problem ?? 'unknown reason'}`, {
-    hint: `Fix its folder (${c.root}) in the configuration and restart the server; the other collections are served.`,
+    hint: `Create its folder (${c.root}) or correct its path; a running server serves it within seconds of the folder appearing. The other collections are served.`,
   });
 }
 

@@ -102,7 +102,10 @@ function unservedStatus(c: ServedCollection, embedder: EmbedderStatus): IndexSta
     embedder_problem: embedder.problem,
     chunks_embedded: 0,
     index_problem: problem,
-    index_fix: `create the folder ${c.root} (or correct the path of collection "${c.name}" in the configuration), then restart the server (or run the command again)`,
+    index_fix:
+      c.config.collections[0]?.pending != null
+        ? `create the folder ${c.root} (or correct the path of collection "${c.name}" in the configuration): a running server serves it within seconds of its appearing; a command, when run again`
+        : `correct the path of collection "${c.name}" in the configuration, then restart the server (or run the command again)`,
     warnings: [],
   };
 }

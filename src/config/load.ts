@@ -91,9 +91,8 @@ export function loadConfig(input: LoadConfigInput): Config {
         `${sharedIndexDir.origin}, or set index_dir in each [[collections]] entry.`,
     );
   }
-  const collections = resolveCollections(specs, (root, spec) =>
-    realpathOfPossiblyMissing(spec.indexDir ?? sharedIndexDir?.path ?? defaultIndexDir(root, cacheRoot)),
-  );
+  const explicitIndexDir = (spec: CollectionSpec): string | null => spec.indexDir ?? sharedIndexDir?.path ?? null;
+  const collections = resolveCollections(specs, (root, spec) => realpathOfPossiblyMissing(explicitIndexDir(spec) ?? defaultIndexDir(root, cacheRoot)));
 
   const docsFor = (c: ResolvedCollection): DocsConfig => {
     // Index dirs inside the folder are excluded whatever the user configured: indexing our own
@@ -114,12 +113,13 @@ export function loadConfig(input: LoadConfigInput): Config {
     debounceMs: settings.index.debounce_ms,
     batchSize: settings.index.batch_size,
   });
-  const collectionConfigs: CollectionConfig[] = collections.map((c) => ({
+  const collectionConfigs: CollectionConfig[] = collections.map((c, i) => ({
     name: c.name,
     description: c.description,
     docs: docsFor(c),
     index: indexFor(c),
     problem: c.problem,
+    pending: c.problem === null ? null : { path: c.root, indexDir: explicitIndexDir(specs[i] as CollectionSpec), cacheRoot },
   }));
   const first = collectionConfigs[0] as CollectionConfig;
 
@@ -176,6 +176,30 @@ function parseLogLevelFlag(value: string | undefined, problems: ConfigProblem[])
     problems.push({ source: 'command line', text });
   }
   return level;
+}
+
+/**
+ * A collection whose folder was missing, now that it may exist: the same collection with its
+ * real root and index dir (the one a server of that folder alone uses), or null while the
+ * folder is still missing or not a folder. A folder that turns out to be another collection's
+ * (through a symlink) stays unserved, with that said.
+ */
+export function resolvePendingCollection(c: CollectionConfig, others: readonly CollectionConfig[]): CollectionConfig | null {
+  if (c.pending === null) return null;
+  let root: string;
+  try {
+    if (!statSync(c.pending.path).isDirectory()) return null;
+    root = realpathSync(c.pending.path);
+  } catch {
+    return null;
+  }
+  const same = others.find((o) => o !== c && o.problem === null && o.docs.root === root);
+  if (same !== undefined) return { ...c, problem: `its folder ${root} is collection "${same.name}" too; a folder is served as one collection`, pending: null };
+  const indexDir = realpathOfPossiblyMissing(c.pending.indexDir ?? defaultIndexDir(root, c.pending.cacheRoot));
+  if (indexDir === root) return { ...c, problem: `its index directory ${indexDir} is the folder itself`, pending: null };
+  const inside = relativeInside(root, indexDir);
+  const exclude = inside === undefined ? c.docs.exclude : [...c.docs.exclude, escapeGlob(inside), `${escapeGlob(inside)}/**`];
+  return deepFreeze({ ...c, docs: { ...c.docs, root, exclude: [...exclude] }, index: { ...c.index, dir: indexDir }, problem: null, pending: null });
 }
 
 /** A collection as configured, before its folder is resolved. */

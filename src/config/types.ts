@@ -114,6 +114,11 @@ export interface CollectionConfig {
    * collections can be; the collection is then reported `degraded` with it and the rest serve.
    */
   problem: string | null;
+  /**
+   * Set with `problem`: what it takes to serve the folder once it exists (a server checks now and
+   * then; see resolvePendingCollection in load.ts). `indexDir` null: the folder's default.
+   */
+  pending: { path: string; indexDir: string | null; cacheRoot: string } | null;
 }
 
 export interface Config {

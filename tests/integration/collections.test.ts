@@ -224,3 +224,52 @@ describe('collections: a folder that goes away while served', () => {
     }
   });
 });
+
+describe('collections: a folder missing at start', () => {
+  test('a server serves it once it appears, with its own index dir, and announces the new documents', async () => {
+    const work = makeTempDir('ragdocs-collections-late-');
+    const root = realpathSync(work.dir);
+    write(join(root, 'here'), 'a.md', '# Here\n\nfrom the start\n');
+    const env = { RAGDOCS_EMBEDDER: 'none', XDG_CACHE_HOME: join(root, 'cache') };
+    const config = loadConfig({ cwd: root, env, platform: 'linux', homeDir: root, flags: { docs: [join(root, 'here'), join(root, 'later')] } });
+    const late = createCollectionSet({ config, logger: pino({ level: 'silent' }), watch: true, keywordOnMainThread: true, pendingCheckMs: 100 });
+    let announced = 0;
+    const unsubscribe = late.service.onDocumentsChanged?.(() => announced++);
+    try {
+      await late.start();
+      assert.ok(await late.collections[0]?.app?.manager.waitForIdle(30_000));
+      assert.deepEqual(late.service.status().collections?.map((c) => [c.name, c.state]), [['here', 'ready'], ['later', 'degraded']]);
+      assert.match(late.service.status().index_fix ?? '', /a running server serves it within seconds of its appearing/);
+      const before = announced;
+      write(join(root, 'later'), 'b.md', '# Later\n\nmounted after the server started: quokkasync\n');
+      const deadline = Date.now() + 15_000;
+      let found = false;
+      while (!found && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const s = late.service.status();
+        found = s.collections?.[1]?.state === 'ready' && (await late.service.query({ query: 'quokkasync', topN: 1 })).results[0]?.path === 'b.md';
+      }
+      assert.ok(found, JSON.stringify(late.service.status().collections));
+      const s = late.service.status();
+      assert.equal(s.state, 'ready');
+      assert.equal(s.documents, 2);
+      // The index dir of the folder is the one a server of that folder alone uses.
+      const alone = loadConfig({ cwd: root, env, platform: 'linux', homeDir: root, flags: { docs: join(root, 'later') } });
+      assert.equal(s.collections?.[1]?.index_dir, alone.index.dir);
+      assert.ok(announced > before, 'document listeners heard of the new collection');
+      // And it is watched: a file added now is found.
+      write(join(root, 'later'), 'c.md', '# More\n\nzebracorn arrives\n');
+      const until = Date.now() + 15_000;
+      let watched = false;
+      while (!watched && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 100));
+        watched = (await late.service.query({ query: 'zebracorn', topN: 1, collection: 'later' })).results[0]?.path === 'c.md';
+      }
+      assert.ok(watched, 'a file added to the late folder is indexed');
+    } finally {
+      unsubscribe?.();
+      await late.stop();
+      work.cleanup();
+    }
+  });
+});
