@@ -62,16 +62,7 @@ export function createApplication(opts: ApplicationOptions): Application {
   const instanceId = opts.instanceId ?? randomUUID();
   const logger = opts.logger.child({ instance: instanceId.slice(0, 8) });
   const ownsEmbedding = opts.embedding === undefined;
-  const embedding = opts.embedding ?? new EmbedderRuntime({
-    config: opts.config.embedder,
-    logger,
-    env: opts.env ?? process.env,
-    pullCommand: pullCommandFor(opts.config),
-    ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}),
-    ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
-    ...(opts.embedderNoDownload ? { noDownload: true } : {}),
-    ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
-  });
+  const embedding = opts.embedding ?? createEmbedderRuntime(opts, logger);
   const manager = new IndexManager({
     config: opts.config,
     embedding,
@@ -132,6 +123,23 @@ export function createApplication(opts: ApplicationOptions): Application {
       return stopping;
     },
   };
+}
+
+/** The embedder runtime the options ask for (the configured provider, or the injected embedder). */
+export function createEmbedderRuntime(
+  opts: Pick<ApplicationOptions, 'config' | 'env' | 'embedder' | 'embedderRetryMs' | 'embedderNoDownload' | 'testEmbedCostMs'>,
+  logger: Logger,
+): EmbedderRuntime {
+  return new EmbedderRuntime({
+    config: opts.config.embedder,
+    logger,
+    env: opts.env ?? process.env,
+    pullCommand: pullCommandFor(opts.config),
+    ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}),
+    ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
+    ...(opts.embedderNoDownload ? { noDownload: true } : {}),
+    ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
+  });
 }
 
 /** The one warning a server logs when its watcher runs out of native watch handles. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CollectionConfig, Config } from '../config/types.js';
 import { errorMessage } from '../core/errors.js';
-import { EmbedderRuntime } from '../embed/runtime.js';
+import type { EmbedderRuntime } from '../embed/runtime.js';
 import { createIndexWorkers, type IndexWorkers } from '../indexing/index-workers.js';
 import type { DocsService } from '../mcp/service.js';
-import { createApplication, pullCommandFor, type Application, type ApplicationOptions } from './application.js';
+import { createApplication, createEmbedderRuntime, type Application, type ApplicationOptions } from './application.js';
 import { createCollectionsService } from './collections-service.js';
 import { resolvePendingCollection } from '../config/load.js';
 
@@ -67,16 +67,7 @@ export function createCollectionSet(opts: CollectionSetOptions): CollectionSet {
   const instanceId = opts.instanceId ?? randomUUID();
   const logger = opts.logger.child({ instance: instanceId.slice(0, 8) });
   const chosen = opts.only === undefined ? opts.config.collections : opts.config.collections.filter((c) => c.name === opts.only);
-  const embedding = new EmbedderRuntime({
-    config: opts.config.embedder,
-    logger,
-    env: opts.env ?? process.env,
-    pullCommand: pullCommandFor(opts.config),
-    ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}),
-    ...(opts.embedderRetryMs ? { retryDelaysMs: opts.embedderRetryMs } : {}),
-    ...(opts.embedderNoDownload ? { noDownload: true } : {}),
-    ...(opts.testEmbedCostMs ? { testCostMs: opts.testEmbedCostMs } : {}),
-  });
+  const embedding = createEmbedderRuntime(opts, logger);
   // One pool for every collection: batches of several collections queue on the same threads.
   const workers: IndexWorkers | null = opts.keywordOnMainThread ? null : createIndexWorkers();
   const borrowed: IndexWorkers | undefined =
