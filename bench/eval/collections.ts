@@ -13,10 +13,10 @@
  *   node dist/bench/eval/collections.js --docs tests/fixtures/known-answer/docs --questions tests/fixtures/known-answer/queries.jsonl
  * Prints MRR@10 / Recall@5 / nDCG@10 per kind for each arm. Exit code 2 on a failed run.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createCollectionSet, type CollectionSet } from '../../src/app/collection-set.js';
@@ -25,19 +25,10 @@ import { errorMessage } from '../../src/core/errors.js';
 import { sha256 } from '../../src/core/hash.js';
 import type { SearchResult } from '../../src/core/types.js';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
-import { evaluateKnownAnswers, formatReport, readKnownAnswerQueries, type GroupMeans } from './known-answer.js';
+import { evaluateKnownAnswers, formatReport, readKnownAnswerQueries } from './known-answer.js';
+import { repoRoot } from '../../tests/helpers/paths.js';
 
 const TOP = 40;
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json')))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
 
 function filesUnder(root: string, dir = root): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -109,11 +100,9 @@ export async function runCollectionsEval(argv: string[], progress: (t: string) =
         ],
       ];
       const reports: string[] = [];
-      const overall: [string, GroupMeans][] = [];
       for (const [name, rank] of arms) {
         progress(`${name} …\n`);
         const result = await evaluateKnownAnswers(rank, queries);
-        overall.push([name, result.means]);
         reports.push(formatReport(`${name} (${relative(process.cwd(), questionsFile) || questionsFile}, embedder ${values.embedder})`, result.means));
       }
       return `${reports.join('\n\n')}\n`;

@@ -17,10 +17,10 @@
  *   --split NAME       dev, heldout or all (default: all queries, then one table per split)
  * The report goes to stdout, progress to stderr. Exit code 2 on bad arguments or a failed run.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createApplication } from '../../src/app/application.js';
@@ -28,19 +28,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { errorMessage } from '../../src/core/errors.js';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import { evaluateKnownAnswers, formatKnownAnswerReport, formatReport, readKnownAnswerQueries, serviceRanking } from './known-answer.js';
+import { repoRoot } from '../../tests/helpers/paths.js';
 
 const USAGE = 'usage: vault [--docs DIR --questions FILE] [--embedder none|test] [--split dev|heldout|all]';
-
-/** The repository root, found by walking up from this file (works from bench/ via tsx and from dist/). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'tsconfig.json')))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('repository root not found');
-    dir = parent;
-  }
-  return dir;
-}
 
 function parseVaultArgs(argv: string[]) {
   const { values } = parseArgs({

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnConfiguredServer, writeCollectionsConfig } from '../helpers/collections-config.js';
+import { createRandom } from '../../bench/lib/random.js';
 import { makeTempDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { readStatus, waitStatus, type Status } from '../helpers/server-probes.js';
@@ -46,18 +47,6 @@ interface Token {
   collection: Name;
   /** Where the file holding it is now; null once that file was deleted. */
   path: string | null;
-}
-
-/** A small seeded PRNG (mulberry32): a failing run can be replayed with COLLECTIONS_SEED. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seed pages: both folders have index.md and setup.md, linking to each other and into a subfolder. */
@@ -114,7 +103,9 @@ describe('collections end to end: two folders in one server, one of them also se
   test('under churn in both folders every instance answers from the right collection, embeds each change once, and status --json counts both', { timeout: 90_000 }, async () => {
     const seed = Number(process.env.COLLECTIONS_SEED ?? Date.now() % 1_000_000);
     process.stderr.write(`# collections seed ${seed} (replay with COLLECTIONS_SEED=${seed})\n`);
-    const random = createRandom(seed);
+    // Seeded (mulberry32): a failing run can be replayed with COLLECTIONS_SEED.
+    const rng = createRandom(seed);
+    const random = (): number => rng.next();
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
     const base = realpathSync(tmp.dir);
